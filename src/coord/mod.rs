@@ -1,0 +1,1 @@
+//! The coordination file (DESIGN §2): parsing, rules, appending.

@@ -1,0 +1,345 @@
+//! The one type that runs `tmux`.
+//!
+//! [`Tmux`] knows which server it talks to (`-L`/`-S`, else the one atlas runs inside, else
+//! tmux's default), batches several commands into one invocation (`cmd1 ; cmd2`), and turns
+//! tmux's failures into sentences that say what to do. Panes are addressed by id (`%N`) and
+//! sessions exactly (`=name`), never by index or prefix.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use thiserror::Error;
+
+/// Set in tests: a `Tmux` without an explicit `-L`/`-S` refuses to run, so no test can reach
+/// the user's own tmux server.
+pub const GUARD_ENV: &str = "ATLAS_FORBID_DEFAULT_SERVER";
+
+/// What went wrong running tmux.
+#[derive(Debug, Error)]
+pub enum TmuxError {
+    /// tmux is not installed.
+    #[error(
+        "tmux is not installed; install it (Debian/Ubuntu: `sudo apt-get install tmux`, macOS: `brew install tmux`) and try again"
+    )]
+    NotInstalled,
+    /// No server on that socket.
+    #[error("no tmux server is running{0}; run `atlas up` to start the team")]
+    NoServer(String),
+    /// The session does not exist.
+    #[error("the tmux session `{0}` is not running; run `atlas up` to start it")]
+    NoSession(String),
+    /// The guard refused to reach the default server.
+    #[error(
+        "refusing to talk to the default tmux server while {GUARD_ENV} is set (tests must pass -L or -S)"
+    )]
+    Guarded,
+    /// tmux ran and failed.
+    #[error("tmux {command} failed: {stderr}")]
+    Failed {
+        /// The first tmux command of the invocation.
+        command: String,
+        /// What tmux printed.
+        stderr: String,
+    },
+    /// tmux could not be started.
+    #[error("cannot run tmux: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Which tmux server to talk to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Server {
+    /// The one atlas runs inside (`$TMUX`), else tmux's default.
+    Default,
+    /// `-L NAME`.
+    Name(String),
+    /// `-S PATH`.
+    Path(PathBuf),
+}
+
+/// One tmux command: its argument vector (the command name first).
+pub type Cmd = Vec<String>;
+
+/// Build a [`Cmd`] from string-ish parts.
+#[macro_export]
+macro_rules! tcmd {
+    ($($arg:expr),* $(,)?) => {
+        vec![$(::std::string::String::from($arg)),*]
+    };
+}
+
+/// Runs tmux against one server.
+#[derive(Debug, Clone)]
+pub struct Tmux {
+    server: Server,
+}
+
+impl Tmux {
+    /// A handle on the given server.
+    pub fn new(server: Server) -> Self {
+        Tmux { server }
+    }
+
+    /// The server this handle talks to.
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// The global arguments that select the server (`-L NAME` / `-S PATH`), for building
+    /// commands that other programs run (popups, hooks, pipe-pane).
+    pub fn server_args(&self) -> Vec<OsString> {
+        match &self.server {
+            Server::Default => Vec::new(),
+            Server::Name(n) => vec!["-L".into(), n.into()],
+            Server::Path(p) => vec!["-S".into(), p.into()],
+        }
+    }
+
+    /// The same server selection as `atlas` flags, as strings (`-L`, NAME).
+    pub fn server_flags(&self) -> Vec<String> {
+        self.server_args()
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    /// A `tmux` process with the server selected, ready for arguments.
+    pub fn command(&self) -> Result<Command, TmuxError> {
+        if self.server == Server::Default && std::env::var_os(GUARD_ENV).is_some() {
+            return Err(TmuxError::Guarded);
+        }
+        let mut c = Command::new("tmux");
+        c.args(self.server_args());
+        Ok(c)
+    }
+
+    /// Run one tmux command and return its standard output.
+    pub fn run(&self, cmd: &[String]) -> Result<String, TmuxError> {
+        self.run_batch(std::slice::from_ref(&cmd.to_vec()))
+    }
+
+    /// Run several tmux commands in one invocation (`a ; b ; c`); stops at the first that
+    /// fails. Returns the combined standard output.
+    pub fn run_batch(&self, cmds: &[Cmd]) -> Result<String, TmuxError> {
+        self.run_batch_input(cmds, None)
+    }
+
+    /// As [`Tmux::run_batch`], feeding `input` to tmux's standard input (for
+    /// `load-buffer -`).
+    pub fn run_batch_input(&self, cmds: &[Cmd], input: Option<&[u8]>) -> Result<String, TmuxError> {
+        if cmds.is_empty() {
+            return Ok(String::new());
+        }
+        let mut c = self.command()?;
+        c.args(batch_args(cmds));
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = c.spawn().map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                TmuxError::NotInstalled
+            } else {
+                TmuxError::Io(e)
+            }
+        })?;
+        if let (Some(data), Some(mut stdin)) = (input, child.stdin.take()) {
+            // A write error shows up as tmux's own failure below.
+            let _ = stdin.write_all(data);
+        }
+        let out = child.wait_with_output()?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        Err(self.classify(&cmds[0], stderr))
+    }
+
+    fn classify(&self, first: &Cmd, stderr: String) -> TmuxError {
+        if stderr.starts_with("no server running")
+            || stderr.starts_with("error connecting to")
+            || stderr.contains("No such file or directory") && stderr.contains("connecting")
+        {
+            let on = match &self.server {
+                Server::Default => String::new(),
+                Server::Name(n) => format!(" on socket name `{n}`"),
+                Server::Path(p) => format!(" on socket {}", p.display()),
+            };
+            return TmuxError::NoServer(on);
+        }
+        if let Some(rest) = stderr.strip_prefix("can't find session: ") {
+            return TmuxError::NoSession(
+                rest.trim_start_matches('=')
+                    .trim_end_matches(':')
+                    .to_string(),
+            );
+        }
+        TmuxError::Failed {
+            command: first.first().cloned().unwrap_or_default(),
+            stderr,
+        }
+    }
+
+    /// Whether the session exists (exact name).
+    pub fn has_session(&self, session: &str) -> Result<bool, TmuxError> {
+        match self.run(&tcmd!["has-session", "-t", exact_session(session)]) {
+            Ok(_) => Ok(true),
+            Err(TmuxError::NoServer(_) | TmuxError::NoSession(_)) => Ok(false),
+            Err(TmuxError::Failed { stderr, .. }) if stderr.contains("can't find session") => {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The panes of a session, with what atlas needs to know about each.
+    pub fn panes(&self, session: &str) -> Result<Vec<PaneInfo>, TmuxError> {
+        let out = self.run(&tcmd![
+            "list-panes",
+            "-s",
+            "-t",
+            session_target(session),
+            "-F",
+            PaneInfo::FORMAT
+        ])?;
+        Ok(out.lines().filter_map(PaneInfo::parse).collect())
+    }
+
+    /// The visible screen of a pane, as plain text (no escapes), one string per line.
+    pub fn capture(&self, pane: &str) -> Result<String, TmuxError> {
+        self.run(&tcmd!["capture-pane", "-p", "-t", pane])
+    }
+
+    /// Read a session option (`@name`); empty when unset.
+    pub fn session_option(&self, session: &str, name: &str) -> Result<String, TmuxError> {
+        let out = self.run(&tcmd![
+            "show-options",
+            "-qv",
+            "-t",
+            session_target(session),
+            name
+        ])?;
+        Ok(out.trim_end_matches('\n').to_string())
+    }
+}
+
+/// The argument vector for several commands: separated by lone `;`, each argument's
+/// trailing `;` escaped so tmux does not read it as a separator.
+pub fn batch_args(cmds: &[Cmd]) -> Vec<String> {
+    let mut args = Vec::new();
+    for (i, cmd) in cmds.iter().enumerate() {
+        if i > 0 {
+            args.push(";".to_string());
+        }
+        args.extend(cmd.iter().map(|a| crate::escape::tmux_arg(a)));
+    }
+    args
+}
+
+/// `=name`: an exact session match (for has-session, kill-session, attach, switch-client).
+pub fn exact_session(session: &str) -> String {
+    format!("={session}")
+}
+
+/// `=name:`: an exact session match where tmux wants a window-ish target (set-option,
+/// show-options, display-message, list-panes -s, new-window).
+pub fn session_target(session: &str) -> String {
+    format!("={session}:")
+}
+
+/// `=session:=window`: a window by exact names; as a pane target, its active pane.
+pub fn window_target(session: &str, window: &str) -> String {
+    format!("={session}:={window}")
+}
+
+/// One pane as `list-panes` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaneInfo {
+    /// `%N`.
+    pub id: String,
+    /// `@N`.
+    pub window_id: String,
+    /// The window's name.
+    pub window: String,
+    /// The `@atlas_agent` pane option (empty if not an agent pane).
+    pub agent: String,
+    /// Whether the program exited (remain-on-exit kept the pane).
+    pub dead: bool,
+    /// The exit status, once tmux knows it.
+    pub dead_status: Option<i32>,
+    /// The signal that killed it, if any.
+    pub dead_signal: Option<i32>,
+    /// The pane's process id.
+    pub pid: Option<u32>,
+    /// Whether the pane is in a mode (copy mode).
+    pub in_mode: bool,
+    /// Seconds since the epoch of the window's last activity.
+    pub activity: Option<i64>,
+    /// The `@atlas_state` pane option the supervisor keeps.
+    pub state_option: String,
+}
+
+impl PaneInfo {
+    /// The `-F` format that [`PaneInfo::parse`] reads. Fields are separated by a tab.
+    pub const FORMAT: &'static str = "#{pane_id}\t#{window_id}\t#{window_name}\t#{@atlas_agent}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_pid}\t#{pane_in_mode}\t#{window_activity}\t#{@atlas_state}";
+
+    /// Parse one line printed with [`PaneInfo::FORMAT`].
+    pub fn parse(line: &str) -> Option<PaneInfo> {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < 11 || !f[0].starts_with('%') {
+            return None;
+        }
+        Some(PaneInfo {
+            id: f[0].into(),
+            window_id: f[1].into(),
+            window: f[2].into(),
+            agent: f[3].into(),
+            dead: f[4] == "1",
+            dead_status: f[5].parse().ok(),
+            dead_signal: f[6].parse().ok(),
+            pid: f[7].parse().ok(),
+            in_mode: f[8] == "1",
+            activity: f[9].parse().ok(),
+            state_option: f[10].into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_separates_and_escapes() {
+        let args = batch_args(&[tcmd!["send-keys", "-l", "--", "a;"], tcmd!["kill-pane"]]);
+        assert_eq!(
+            args,
+            vec!["send-keys", "-l", "--", "a\\;", ";", "kill-pane"]
+        );
+    }
+
+    #[test]
+    fn parses_pane_lines() {
+        let p = PaneInfo::parse("%3\t@1\tcontent\tOrpheus\t1\t137\t\t4242\t0\t1700000000\tbusy")
+            .unwrap();
+        assert_eq!(p.id, "%3");
+        assert_eq!(p.agent, "Orpheus");
+        assert!(p.dead);
+        assert_eq!(p.dead_status, Some(137));
+        assert_eq!(p.dead_signal, None);
+        assert_eq!(p.pid, Some(4242));
+        assert_eq!(p.state_option, "busy");
+        assert!(PaneInfo::parse("garbage").is_none());
+    }
+
+    #[test]
+    fn targets_are_exact() {
+        assert_eq!(exact_session("atlas"), "=atlas");
+        assert_eq!(session_target("atlas"), "=atlas:");
+        assert_eq!(window_target("atlas", "ceo"), "=atlas:=ceo");
+    }
+}
