@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::Write;
 
 use anyhow::{Context, Result};
 
@@ -32,8 +32,8 @@ pub fn run(ctx: &Ctx) -> Result<Exit> {
     let path = &team.coordination;
     match File::open(path) {
         Ok(file) => {
-            Reader::new(BufReader::with_capacity(128 * 1024, file))
-                .visit(|item, _| lint.item(&item))
+            Reader::new(file)
+                .visit(|ev| lint.event(&ev))
                 .with_context(|| format!("cannot read the coordination file {}", path.display()))?;
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -1,14 +1,14 @@
 //! `atlas inbox`: an agent's inbox, oldest first.
 
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::coord::{Board, Entry, Item, Reader};
+use crate::coord::{Board, Entry, Event, Reader};
 use crate::error::Exit;
 
 /// One inbox entry as `--json` prints it (DESIGN §3).
@@ -64,10 +64,10 @@ pub fn read_board(path: &Path, operator: &str) -> Result<Board> {
                 .with_context(|| format!("cannot read the coordination file {}", path.display()));
         }
     };
-    Reader::new(BufReader::with_capacity(128 * 1024, file))
-        .visit(|item, _| {
-            if let Item::Entry(e) = item {
-                board.add(e);
+    Reader::new(file)
+        .visit(|ev| {
+            if let Event::Entry(e) = ev {
+                board.add_view(e);
             }
         })
         .with_context(|| format!("cannot read the coordination file {}", path.display()))?;

@@ -24,8 +24,8 @@ pub fn run(ctx: &Ctx, args: &crate::cli::StatusArgs) -> Result<Exit> {
     match cache::board(&team.coordination, &cache_path, &team.operator) {
         Ok((board, _)) => {
             counts.inbox = board.inbox_total();
-            counts.attention = board.needs_attention().len();
-            counts.operator = board.inbox(&team.operator).len();
+            counts.attention = board.attention_len();
+            counts.operator = board.inbox_len(&team.operator);
         }
         Err(e) => eprintln!(
             "atlas: cannot read the coordination file {}: {e}",

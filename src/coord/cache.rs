@@ -13,13 +13,13 @@
 //! is the one change it cannot see.
 
 use std::fs::File;
-use std::io::{BufReader, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::parse::{Item, Parser, Reader};
+use super::parse::{Event, Reader};
 use super::rules::{Board, Snapshot};
 
 /// The cache format's version; a cache of another version is ignored.
@@ -115,7 +115,7 @@ pub fn check(
     if cache.version != VERSION {
         return Err("the cache has another version".into());
     }
-    if cache.path != path || cache.board.operator != operator || !cache.board.slim {
+    if cache.path != path || cache.board.operator != operator {
         return Err("the cache is for another file or operator".into());
     }
     if (cache.dev, cache.ino) != (stat.dev, stat.ino) {
@@ -168,9 +168,17 @@ pub fn save(cache_path: &Path, cache: &Cache) {
     }
 }
 
+/// Add the entry whose text is `text` (header line first, numbered `line`).
+fn add_text(board: &mut Board, text: &str, line: usize) {
+    let _ = Reader::resume(text.as_bytes(), 0, line.saturating_sub(1)).visit(|ev| {
+        if let Event::Entry(e) = ev {
+            board.add_view(e);
+        }
+    });
+}
+
 /// The rules' state for the whole coordination file, read through the cache at
-/// `cache_path` (which is then brought up to date). The board is slim (see
-/// [`Board::slim`]): enough to count inboxes and what needs attention.
+/// `cache_path` (which is then brought up to date).
 pub fn board(
     coordination: &Path,
     cache_path: &Path,
@@ -179,57 +187,47 @@ pub fn board(
     let mut file = match File::open(coordination) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok((Board::slim(operator), Outcome::Missing));
+            return Ok((Board::new(operator), Outcome::Missing));
         }
         Err(e) => return Err(e),
     };
     let stat = FileStat::of(&file.metadata()?);
-    let cached = load(cache_path);
-    let mut reason = String::from("no cache");
-    let (mut board, parser, outcome) = match cached {
+    let (mut board, start, start_line, outcome) = match load(cache_path) {
+        None => (
+            Board::new(operator),
+            0,
+            0,
+            Outcome::Fresh("no cache".into()),
+        ),
         Some(c) => {
             let mut window = |off, len| read_window(&file, off, len);
             match check(&c, coordination, operator, stat, &mut window) {
                 Ok(()) => (
                     Board::restore(c.board),
-                    Parser::resume(c.offset, c.line),
+                    c.offset,
+                    c.line,
                     Outcome::Resumed { offset: c.offset },
                 ),
-                Err(why) => {
-                    reason = why;
-                    (
-                        Board::slim(operator),
-                        Parser::new(),
-                        Outcome::Fresh(String::new()),
-                    )
-                }
+                Err(why) => (Board::new(operator), 0, 0, Outcome::Fresh(why)),
             }
         }
-        None => (
-            Board::slim(operator),
-            Parser::new(),
-            Outcome::Fresh(String::new()),
-        ),
     };
-    let outcome = match outcome {
-        Outcome::Fresh(_) => Outcome::Fresh(reason),
-        o => o,
-    };
-    let start = parser.offset();
-    let start_line = parser.line();
     file.seek(SeekFrom::Start(start))?;
-    let mut held: Option<(super::Entry, u64)> = None;
-    let reader = Reader::with_parser(BufReader::with_capacity(64 * 1024, &file), parser);
-    reader.visit(|item, at| {
-        if let Item::Entry(e) = item
-            && let Some((prev, _)) = held.replace((e, at))
-        {
-            board.add(prev);
+    // Every entry but the last goes into the board as it is read; the last is held back,
+    // so the cache can save the state before it and read it again next time.
+    let mut held = String::new();
+    let mut held_at: Option<(u64, usize)> = None;
+    Reader::resume(&file, start, start_line).visit(|ev| {
+        if let Event::Entry(e) = ev {
+            if let Some((_, line)) = held_at {
+                add_text(&mut board, &held, line);
+            }
+            held.clear();
+            held.push_str(e.text);
+            held_at = Some((e.offset, e.line));
         }
     })?;
-    let (offset, line) = held
-        .as_ref()
-        .map_or((start, start_line), |(e, at)| (*at, e.line - 1));
+    let (offset, line) = held_at.map_or((start, start_line), |(at, line)| (at, line - 1));
     let mut window = |off, len| read_window(&file, off, len);
     if let Some((head, tail)) = windows(offset, &mut window) {
         let cache = Cache {
@@ -247,8 +245,8 @@ pub fn board(
         };
         save(cache_path, &cache);
     }
-    if let Some((e, _)) = held {
-        board.add(e);
+    if let Some((_, line)) = held_at {
+        add_text(&mut board, &held, line);
     }
     Ok((board, outcome))
 }

@@ -6,9 +6,10 @@
 //! it has seen as 64-bit hashes, so a million entries cost a few megabytes.
 
 use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
-use super::{Entry, Item, Status};
+use super::Status;
+use super::hash::{Fx, id_hash, re_hash};
+use super::parse::{EntryView, Event};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,20 +32,14 @@ pub struct Finding {
 }
 
 /// The lint of one file, fed item by item.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Lint {
     names: Option<HashSet<String>>,
-    seen: HashSet<u64>,
+    seen: HashSet<u64, Fx>,
     /// The findings, in file order.
     pub findings: Vec<Finding>,
     /// How many entries were read.
     pub entries: usize,
-}
-
-fn hash(s: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
 }
 
 impl Lint {
@@ -53,15 +48,17 @@ impl Lint {
     pub fn new(names: Option<HashSet<String>>) -> Lint {
         Lint {
             names,
-            ..Lint::default()
+            seen: HashSet::default(),
+            findings: Vec::new(),
+            entries: 0,
         }
     }
 
     /// Take the next item of the file.
-    pub fn item(&mut self, item: &Item) {
-        match item {
-            Item::Entry(e) => self.entry(e),
-            Item::Malformed(m) => self.findings.push(Finding {
+    pub fn event(&mut self, event: &Event<'_>) {
+        match event {
+            Event::Entry(e) => self.entry(e),
+            Event::Malformed(m) => self.findings.push(Finding {
                 line: m.line,
                 severity: Severity::Error,
                 message: format!(
@@ -69,7 +66,7 @@ impl Lint {
                     m.text, m.reason
                 ),
             }),
-            Item::Warning(w) => self.warn(w.line, w.message.clone()),
+            Event::Warning(w) => self.warn(w.line, w.message.clone()),
         }
     }
 
@@ -81,10 +78,10 @@ impl Lint {
         });
     }
 
-    fn entry(&mut self, e: &Entry) {
+    fn entry(&mut self, e: &EntryView<'_>) {
         self.entries += 1;
-        if let Some(s) = &e.status
-            && Status::parse(s).is_none()
+        if let Some(s) = e.status()
+            && Status::parse(&s).is_none()
         {
             self.warn(
                     e.line,
@@ -96,8 +93,8 @@ impl Lint {
                 );
         }
         if let Some(names) = &self.names {
-            let unknown: Vec<&str> = std::iter::once(e.from.as_str())
-                .chain(e.to.iter().map(String::as_str))
+            let unknown: Vec<&str> = std::iter::once(e.from())
+                .chain(e.to())
                 .filter(|n| !names.contains(*n))
                 .collect();
             for n in unknown {
@@ -107,8 +104,8 @@ impl Lint {
                 );
             }
         }
-        if let Some(re) = &e.re
-            && !self.seen.contains(&hash(&super::normalize_id(re)))
+        if let Some(re) = e.re()
+            && !re_hash(&re).is_some_and(|h| self.seen.contains(&h))
         {
             self.warn(
                 e.line,
@@ -118,7 +115,8 @@ impl Lint {
                 ),
             );
         }
-        self.seen.insert(hash(&e.key()));
+        self.seen
+            .insert(id_hash(e.header.time_text, e.header.from, e.to()));
     }
 
     /// How many errors were found.

@@ -4,9 +4,9 @@
 //! (`## [2026-04-11 01:14] Orpheus → Prometheus` followed by `Key: value` lines). This
 //! module is the pure core that reads and writes it:
 //!
-//! - [`parse`]: a line-at-a-time [`Parser`] and a streaming [`Reader`] over any `BufRead`,
-//!   which never panic and turn whatever they cannot read into [`Malformed`] blocks and
-//!   [`Warning`]s with line numbers; [`parse_str`] for small texts.
+//! - [`parse`]: a streaming [`Reader`] over any `Read` that hands out borrowed
+//!   [`EntryView`]s, never panics, and turns whatever it cannot read into [`Malformed`]
+//!   blocks and [`Warning`]s with line numbers; [`parse_str`] for small texts.
 //! - [`rules`]: the [`Board`], which takes entries in file order and keeps only what the
 //!   rules need (entries still waiting for an answer), answering inboxes and "needs
 //!   attention" without holding the whole file in memory.
@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod append;
 pub mod cache;
+pub mod hash;
 pub mod lint;
 pub mod parse;
 pub mod render;
@@ -30,7 +31,7 @@ pub mod rules;
 
 pub use append::append;
 pub use lint::{Finding, Lint, Severity};
-pub use parse::{Item, Parser, Reader, parse_str};
+pub use parse::{EntryView, Event, Reader, parse_str};
 pub use render::{NewEntry, Render, render};
 pub use rules::Board;
 
@@ -217,13 +218,14 @@ pub fn normalize_id(id: &str) -> String {
     let id = id.strip_prefix("## ").unwrap_or(id).trim_start();
     match parse::parse_header(id) {
         Ok(h) => {
+            let to: Vec<&str> = h.to().collect();
             let mut s = String::with_capacity(id.len() + 2);
             s.push('[');
             s.push_str(h.time_text);
             s.push_str("] ");
             s.push_str(h.from);
             s.push_str(" → ");
-            for (i, t) in h.to.iter().enumerate() {
+            for (i, t) in to.iter().enumerate() {
                 if i > 0 {
                     s.push_str(", ");
                 }

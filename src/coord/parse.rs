@@ -1,8 +1,11 @@
-//! Reading the coordination file: a line-at-a-time [`Parser`] that never panics, and a
-//! streaming [`Reader`] over any `BufRead`.
+//! Reading the coordination file: a streaming [`Reader`] over any `Read` that never
+//! panics, and [`parse_str`] for small texts.
 //!
-//! The parser holds only the entry it is building, so a file of any size is read in
-//! constant memory (plus whatever the caller keeps). Whatever it cannot read becomes a
+//! The reader finds entries the way `grep '^## \['` finds lines — one fast substring search
+//! for `\n## [` over a buffer of the file — and hands each entry to the caller as an
+//! [`EntryView`] that borrows its text: nothing is copied or allocated for an entry the
+//! caller does not keep. Only the current entry (and a read buffer) is in memory, so a
+//! file of any size is read in constant memory. Whatever it cannot read becomes a
 //! [`Malformed`] block or a [`Warning`], with its line number; nothing stops the other
 //! entries from being read.
 //!
@@ -21,18 +24,18 @@
 //!   backslash is dropped, and so is one trailing backslash. An `Output:` value whose first
 //!   line is escaped is one path; otherwise it is split at commas and newlines.
 
-use std::collections::VecDeque;
-use std::io::{self, BufRead};
+use std::borrow::Cow;
+use std::io::{self, Read};
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::{Entry, Malformed, Parsed, Warning};
+use super::{Entry, Malformed, Parsed, Status, Warning};
 
 /// What the reader finds, in file order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Item {
-    /// A whole entry.
-    Entry(Entry),
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A whole entry (borrowed; [`EntryView::to_entry`] makes an owned [`Entry`]).
+    Entry(&'a EntryView<'a>),
     /// A block that could not be read (skipped).
     Malformed(Malformed),
     /// An oddity inside an entry that was kept (reported by `atlas check`).
@@ -48,8 +51,20 @@ pub struct Header<'a> {
     pub time: NaiveDateTime,
     /// The sender.
     pub from: &'a str,
-    /// The recipients.
-    pub to: Vec<&'a str>,
+    /// The recipients, as written after the arrow (split with [`recipients`]).
+    pub to_text: &'a str,
+}
+
+impl Header<'_> {
+    /// The recipients, trimmed, in order.
+    pub fn to(&self) -> impl Iterator<Item = &str> + '_ {
+        recipients(self.to_text)
+    }
+}
+
+/// The names in a header's recipient list.
+pub fn recipients(to_text: &str) -> impl Iterator<Item = &str> {
+    to_text.split(',').map(str::trim)
 }
 
 /// Parse a header's text (what follows `## `, e.g. `[2026-04-11 01:14] A → B, C`); the
@@ -69,11 +84,8 @@ pub fn parse_header(text: &str) -> Result<Header<'_>, String> {
     if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
         return Err("expected a space after the timestamp's `]`".into());
     }
-    let (from, to) = match split_arrow(rest) {
-        Some(parts) => parts,
-        None => {
-            return Err("no arrow (`→` or `->`) between the sender and the recipients".into());
-        }
+    let Some((from, to)) = split_arrow(rest) else {
+        return Err("no arrow (`→` or `->`) between the sender and the recipients".into());
     };
     let from = from.trim();
     if from.is_empty() {
@@ -85,19 +97,14 @@ pub fn parse_header(text: &str) -> Result<Header<'_>, String> {
     if to.trim().is_empty() {
         return Err("no recipient names after the arrow".into());
     }
-    let mut names = Vec::with_capacity(1);
-    for name in to.split(',') {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err("an empty recipient name (two commas, or a comma at an end)".into());
-        }
-        names.push(name);
+    if recipients(to).any(str::is_empty) {
+        return Err("an empty recipient name (two commas, or a comma at an end)".into());
     }
     Ok(Header {
         time_text,
         time,
         from,
-        to: names,
+        to_text: to,
     })
 }
 
@@ -191,338 +198,416 @@ pub fn unescape(line: &str) -> (&str, bool) {
     }
 }
 
-#[derive(Debug)]
-enum Key {
+/// The keys the rules know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// `Status:`.
     Status,
+    /// `Task:`.
     Task,
+    /// `Output:`.
     Output,
+    /// `Notes:`.
     Notes,
+    /// `Re:`.
     Re,
-    Extra(String),
+    /// Any other key.
+    Extra,
 }
 
-#[derive(Debug)]
-struct Value {
-    key: Key,
-    text: String,
-    escaped_first: bool,
-}
-
-#[derive(Debug)]
-struct Building {
-    entry: Entry,
-    start: u64,
-    value: Option<Value>,
-}
-
-#[derive(Debug)]
-enum State {
-    Preamble,
-    Malformed,
-    Entry(Box<Building>),
-}
-
-/// The line-at-a-time reader. Feed it lines with [`Parser::push_line`] and call
-/// [`Parser::finish`] at the end; items come out through the callback, each with the byte
-/// offset of its first line.
-#[derive(Debug)]
-pub struct Parser {
-    line: usize,
-    offset: u64,
-    state: State,
-}
-
-impl Default for Parser {
-    fn default() -> Self {
-        Parser::new()
-    }
-}
-
-impl Parser {
-    /// A parser at the start of a file.
-    pub fn new() -> Parser {
-        Parser {
-            line: 0,
-            offset: 0,
-            state: State::Preamble,
+impl Key {
+    fn of(key: &str) -> Key {
+        match key.len() {
+            2 if key.eq_ignore_ascii_case("re") => Key::Re,
+            4 if key.eq_ignore_ascii_case("task") => Key::Task,
+            5 if key.eq_ignore_ascii_case("notes") => Key::Notes,
+            6 if key.eq_ignore_ascii_case("status") => Key::Status,
+            6 if key.eq_ignore_ascii_case("output") => Key::Output,
+            _ => Key::Extra,
         }
     }
+}
 
-    /// A parser that starts reading at a line boundary inside a file: `offset` bytes and
-    /// `line` lines (the number of the line before the first one it will see) are already
-    /// read. The next line is taken as if it followed a preamble.
-    pub fn resume(offset: u64, line: usize) -> Parser {
-        Parser {
-            line,
-            offset,
-            state: State::Preamble,
+/// One `Key: value` of an entry, as positions in the entry's text.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// Which key.
+    pub key: Key,
+    key_start: usize,
+    key_end: usize,
+    /// From the first line's value (leading white space skipped) to the end of the last
+    /// continuation line.
+    value_start: usize,
+    value_end: usize,
+    multiline: bool,
+}
+
+/// An entry as the reader sees it: its text and where its parts are, borrowed. Values are
+/// decoded (continuations joined, escapes removed) only when asked for.
+#[derive(Debug)]
+pub struct EntryView<'a> {
+    /// The entry's whole text: the header line up to the next header.
+    pub text: &'a str,
+    /// The byte offset of the header line in the file.
+    pub offset: u64,
+    /// The header's line number (1-based).
+    pub line: usize,
+    /// The header text after `## `.
+    pub id: &'a str,
+    /// The header's parts.
+    pub header: Header<'a>,
+    fields: &'a [Field],
+}
+
+impl<'a> EntryView<'a> {
+    fn field_text(&self, f: &Field) -> Cow<'a, str> {
+        let raw = &self.text[f.value_start..f.value_end];
+        if !f.multiline {
+            return Cow::Borrowed(unescape(raw).0);
         }
-    }
-
-    /// Bytes consumed so far.
-    pub fn offset(&self) -> u64 {
-        self.offset
-    }
-
-    /// The number of the last line pushed (0 before any).
-    pub fn line(&self) -> usize {
-        self.line
-    }
-
-    /// Feed one line: its bytes, with or without the `\n` that ends it.
-    pub fn push_line(&mut self, raw: &[u8], sink: &mut impl FnMut(Item, u64)) {
-        let start = self.offset;
-        self.offset += raw.len() as u64;
-        self.line += 1;
-        let mut bytes = raw.strip_suffix(b"\n").unwrap_or(raw);
-        if start == 0 {
-            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        }
-        match std::str::from_utf8(bytes) {
-            Ok(s) => self.push_str(s.trim_end(), start, sink),
-            Err(_) => {
-                let s = String::from_utf8_lossy(bytes);
-                self.push_str(s.trim_end(), start, sink);
+        let mut out = String::with_capacity(raw.len());
+        for (i, line) in raw.split('\n').enumerate() {
+            let line = line.trim_end();
+            if i == 0 {
+                out.push_str(unescape(line).0);
+            } else if !line.trim_start().is_empty() {
+                out.push('\n');
+                out.push_str(unescape(line).0);
             }
         }
+        Cow::Owned(out)
     }
 
-    fn push_str(&mut self, line: &str, start: u64, sink: &mut impl FnMut(Item, u64)) {
-        if is_header_line(line) {
-            self.finish(sink);
-            let text = &line[3..];
-            match parse_header(text) {
-                Ok(h) => {
-                    let entry = Entry {
-                        id: text.to_string(),
-                        line: self.line,
-                        time: h.time,
-                        from: h.from.to_string(),
-                        to: h.to.iter().map(|s| (*s).to_string()).collect(),
-                        status: None,
-                        task: None,
-                        output: Vec::new(),
-                        notes: None,
-                        re: None,
-                        extra: Vec::new(),
-                    };
-                    self.state = State::Entry(Box::new(Building {
-                        entry,
-                        start,
-                        value: None,
-                    }));
-                }
-                Err(reason) => {
-                    self.state = State::Malformed;
-                    sink(
-                        Item::Malformed(Malformed {
-                            line: self.line,
-                            text: line.to_string(),
-                            reason,
-                        }),
-                        start,
-                    );
-                }
-            }
-            return;
-        }
-        let line_no = self.line;
-        let State::Entry(b) = &mut self.state else {
-            return; // preamble or malformed block: skipped
-        };
-        if line.trim_start().is_empty() {
-            return;
-        }
-        if let Some((key, rest)) = key_line(line) {
-            if let Some(v) = b.value.take() {
-                commit(&mut b.entry, v, line_no, sink, start);
-            }
-            let (first, escaped) = unescape(rest.trim_start());
-            let key = if key.eq_ignore_ascii_case("status") {
-                Key::Status
-            } else if key.eq_ignore_ascii_case("task") {
-                Key::Task
-            } else if key.eq_ignore_ascii_case("output") {
-                Key::Output
-            } else if key.eq_ignore_ascii_case("notes") {
-                Key::Notes
-            } else if key.eq_ignore_ascii_case("re") {
-                Key::Re
+    fn last(&self, key: Key) -> Option<Cow<'a, str>> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|f| f.key == key)
+            .map(|f| self.field_text(f))
+    }
+
+    /// The sender.
+    pub fn from(&self) -> &'a str {
+        self.header.from
+    }
+
+    /// The recipients, in header order.
+    pub fn to(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        recipients(self.header.to_text)
+    }
+
+    /// `Status:` as written (the last one if repeated).
+    pub fn status(&self) -> Option<Cow<'a, str>> {
+        self.last(Key::Status)
+    }
+
+    /// The status, if it is one of the eight known ones.
+    pub fn status_kind(&self) -> Option<Status> {
+        self.status().as_deref().and_then(Status::parse)
+    }
+
+    /// Whether the entry asks something of its recipients.
+    pub fn is_actionable(&self) -> bool {
+        self.status_kind().is_none_or(Status::is_actionable)
+    }
+
+    /// `Task:`.
+    pub fn task(&self) -> Option<Cow<'a, str>> {
+        self.last(Key::Task)
+    }
+
+    /// `Notes:`.
+    pub fn notes(&self) -> Option<Cow<'a, str>> {
+        self.last(Key::Notes)
+    }
+
+    /// `Re:`.
+    pub fn re(&self) -> Option<Cow<'a, str>> {
+        self.last(Key::Re)
+    }
+
+    /// `Output:` paths, from every `Output:` line.
+    pub fn output(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for f in self.fields.iter().filter(|f| f.key == Key::Output) {
+            let text = self.field_text(f);
+            let escaped = self.text[f.value_start..].starts_with('\\');
+            if escaped {
+                out.push(text.into_owned());
             } else {
-                Key::Extra(key.to_string())
-            };
-            b.value = Some(Value {
-                key,
-                text: first.to_string(),
-                escaped_first: escaped,
-            });
-            return;
-        }
-        match &mut b.value {
-            Some(v) => {
-                v.text.push('\n');
-                v.text.push_str(unescape(line).0);
-            }
-            None => sink(
-                Item::Warning(Warning {
-                    line: line_no,
-                    message: "text that is not `Key: value` and continues no value; ignored".into(),
-                }),
-                start,
-            ),
-        }
-    }
-
-    /// End of input: emit the entry being built, if any.
-    pub fn finish(&mut self, sink: &mut impl FnMut(Item, u64)) {
-        if let State::Entry(b) = std::mem::replace(&mut self.state, State::Preamble) {
-            let mut b = *b;
-            if let Some(v) = b.value.take() {
-                commit(&mut b.entry, v, self.line, sink, b.start);
-            }
-            sink(Item::Entry(b.entry), b.start);
-        }
-    }
-}
-
-/// Store a finished value in its entry.
-fn commit(entry: &mut Entry, v: Value, line: usize, sink: &mut impl FnMut(Item, u64), at: u64) {
-    let mut dup = |what: &str| {
-        sink(
-            Item::Warning(Warning {
-                line,
-                message: format!(
-                    "a second `{what}:` in the entry of line {}; the later one is used",
-                    entry.line
-                ),
-            }),
-            at,
-        );
-    };
-    match v.key {
-        Key::Status => {
-            if entry.status.is_some() {
-                dup("Status");
-            }
-            entry.status = Some(v.text);
-        }
-        Key::Task => {
-            if entry.task.is_some() {
-                dup("Task");
-            }
-            entry.task = Some(v.text);
-        }
-        Key::Notes => {
-            if entry.notes.is_some() {
-                dup("Notes");
-            }
-            entry.notes = Some(v.text);
-        }
-        Key::Re => {
-            if entry.re.is_some() {
-                dup("Re");
-            }
-            entry.re = Some(v.text);
-        }
-        Key::Output => {
-            if v.escaped_first {
-                entry.output.push(v.text);
-            } else {
-                entry.output.extend(
-                    v.text
-                        .split([',', '\n'])
+                out.extend(
+                    text.split([',', '\n'])
                         .map(str::trim)
                         .filter(|p| !p.is_empty())
                         .map(str::to_string),
                 );
             }
         }
-        Key::Extra(k) => entry.extra.push((k, v.text)),
+        out
+    }
+
+    /// Every other `Key: value`, key as written, in order.
+    pub fn extra(&self) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .filter(|f| f.key == Key::Extra)
+            .map(|f| {
+                (
+                    self.text[f.key_start..f.key_end].to_string(),
+                    self.field_text(f).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The owned entry.
+    pub fn to_entry(&self) -> Entry {
+        Entry {
+            id: self.id.to_string(),
+            line: self.line,
+            time: self.header.time,
+            from: self.header.from.to_string(),
+            to: self.to().map(str::to_string).collect(),
+            status: self.status().map(Cow::into_owned),
+            task: self.task().map(Cow::into_owned),
+            output: self.output(),
+            notes: self.notes().map(Cow::into_owned),
+            re: self.re().map(Cow::into_owned),
+            extra: self.extra(),
+        }
     }
 }
 
-/// A streaming reader over any `BufRead`: one line in memory at a time, plus the entry
-/// being built. Use [`Reader::visit`] (fastest) or iterate it.
+/// Read one block (a `## [` line and the lines after it, up to the next one), handing
+/// its entry, or its malformed header, and any warnings to `f`. `line` is the block's
+/// first line number. Returns the number of lines in the block.
+pub fn read_block(
+    text: &str,
+    offset: u64,
+    line: usize,
+    fields: &mut Vec<Field>,
+    f: &mut dyn FnMut(Event<'_>),
+) -> usize {
+    fields.clear();
+    let first_end = text.find('\n').unwrap_or(text.len());
+    let header_line = text[..first_end].trim_end();
+    let id = header_line.get(3..).unwrap_or("");
+    let header = match parse_header(id) {
+        Ok(h) => h,
+        Err(reason) => {
+            f(Event::Malformed(Malformed {
+                line,
+                text: header_line.to_string(),
+                reason,
+            }));
+            return count_lines(text);
+        }
+    };
+    let mut seen = [false; 4];
+    let mut pos = (first_end + 1).min(text.len());
+    let mut n = 1;
+    while pos < text.len() {
+        let end = memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i);
+        let raw = &text[pos..end];
+        let t = raw.trim_end();
+        let line_no = line + n;
+        n += 1;
+        let next = (end + 1).min(text.len());
+        if t.trim_start().is_empty() {
+            pos = next;
+            continue;
+        }
+        if let Some((key_text, rest)) = key_line(t) {
+            let key = Key::of(key_text);
+            let slot = match key {
+                Key::Status => Some(0),
+                Key::Task => Some(1),
+                Key::Notes => Some(2),
+                Key::Re => Some(3),
+                _ => None,
+            };
+            if let Some(s) = slot {
+                if seen[s] {
+                    f(Event::Warning(Warning {
+                        line: line_no,
+                        message: format!(
+                            "a second `{key_text}:` in the entry of line {line}; the later one is used"
+                        ),
+                    }));
+                }
+                seen[s] = true;
+            }
+            let value_start = pos + key_text.len() + 1 + (rest.len() - rest.trim_start().len());
+            fields.push(Field {
+                key,
+                key_start: pos,
+                key_end: pos + key_text.len(),
+                value_start,
+                value_end: pos + t.len(),
+                multiline: false,
+            });
+        } else if let Some(last) = fields.last_mut() {
+            last.value_end = pos + t.len();
+            last.multiline = true;
+        } else {
+            f(Event::Warning(Warning {
+                line: line_no,
+                message: "text that is not `Key: value` and continues no value; ignored".into(),
+            }));
+        }
+        pos = next;
+    }
+    let view = EntryView {
+        text,
+        offset,
+        line,
+        id,
+        header,
+        fields,
+    };
+    f(Event::Entry(&view));
+    count_lines(text)
+}
+
+/// The number of lines a block spans, as line numbers advance past it.
+fn count_lines(text: &str) -> usize {
+    let nl = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+    if text.ends_with('\n') || text.is_empty() {
+        nl
+    } else {
+        nl + 1
+    }
+}
+
+/// The size of each read.
+const CHUNK: usize = 256 * 1024;
+
+/// A streaming reader over any `Read` (a `BufRead` works too): a buffer of the file and
+/// the entry being read are all it holds.
 #[derive(Debug)]
 pub struct Reader<R> {
     inner: R,
-    parser: Parser,
-    buf: Vec<u8>,
-    queue: VecDeque<(Item, u64)>,
-    done: bool,
+    offset: u64,
+    line: usize,
 }
 
-impl<R: BufRead> Reader<R> {
+impl<R: Read> Reader<R> {
     /// A reader from the start of a file.
     pub fn new(inner: R) -> Reader<R> {
-        Reader::with_parser(inner, Parser::new())
-    }
-
-    /// A reader that goes on with a parser set up by [`Parser::resume`] (the input must
-    /// start at that parser's offset).
-    pub fn with_parser(inner: R, parser: Parser) -> Reader<R> {
         Reader {
             inner,
-            parser,
-            buf: Vec::with_capacity(256),
-            queue: VecDeque::new(),
-            done: false,
+            offset: 0,
+            line: 0,
         }
     }
 
-    /// Read to the end, handing each item and the byte offset of its first line to `f`.
-    /// Returns the parser, whose [`Parser::offset`] is the number of bytes read.
-    pub fn visit(mut self, mut f: impl FnMut(Item, u64)) -> io::Result<Parser> {
-        for (item, at) in self.queue.drain(..) {
-            f(item, at);
+    /// A reader for the rest of a file: the input starts `offset` bytes into it, after
+    /// `line` lines, at a line boundary. What comes before the first `## [` line is
+    /// skipped like a preamble.
+    pub fn resume(inner: R, offset: u64, line: usize) -> Reader<R> {
+        Reader {
+            inner,
+            offset,
+            line,
         }
-        if self.done {
-            return Ok(self.parser);
-        }
-        loop {
-            self.buf.clear();
-            let n = self.inner.read_until(b'\n', &mut self.buf)?;
-            if n == 0 {
-                break;
-            }
-            self.parser.push_line(&self.buf, &mut f);
-        }
-        self.parser.finish(&mut f);
-        Ok(self.parser)
     }
 
-    /// The next item with the byte offset of its first line, or `None` at the end.
-    pub fn next_located(&mut self) -> Option<io::Result<(Item, u64)>> {
+    /// Read to the end, handing each event to `f` in file order. Returns the offset and
+    /// the line count at the end of the input.
+    pub fn visit(mut self, mut f: impl FnMut(Event<'_>)) -> io::Result<(u64, usize)> {
+        let finder = memchr::memmem::Finder::new(b"\n## [");
+        let mut buf: Vec<u8> = vec![0; CHUNK];
+        let mut len = 0;
+        let mut eof = false;
+        let mut fields = Vec::new();
+        // Fill at least a few bytes to look at the start.
+        while len < 8 && !eof {
+            let n = read_some(&mut self.inner, &mut buf[len..])?;
+            eof = n == 0;
+            len += n;
+        }
+        let mut cur = 0; // start of the unprocessed text in buf
+        if self.offset == 0 && buf[..len].starts_with(b"\xEF\xBB\xBF") {
+            cur = 3;
+        }
+        let mut base = self.offset; // file offset of buf[0]
+        let mut in_block = buf[cur..len].starts_with(b"## [");
+        let mut search = cur;
         loop {
-            if let Some(x) = self.queue.pop_front() {
-                return Some(Ok(x));
-            }
-            if self.done {
-                return None;
-            }
-            self.buf.clear();
-            let queue = &mut self.queue;
-            let mut sink = |item, at| queue.push_back((item, at));
-            match self.inner.read_until(b'\n', &mut self.buf) {
-                Ok(0) => {
-                    self.done = true;
-                    self.parser.finish(&mut sink);
+            match finder.find(&buf[search..len]) {
+                Some(i) => {
+                    let p = search + i + 1;
+                    self.segment(
+                        &buf[cur..p],
+                        base + cur as u64,
+                        in_block,
+                        &mut fields,
+                        &mut f,
+                    );
+                    cur = p;
+                    search = p;
+                    in_block = true;
                 }
-                Ok(_) => self.parser.push_line(&self.buf, &mut sink),
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
+                None if eof => {
+                    self.segment(
+                        &buf[cur..len],
+                        base + cur as u64,
+                        in_block,
+                        &mut fields,
+                        &mut f,
+                    );
+                    return Ok((base + len as u64, self.line));
+                }
+                None => {
+                    // Keep the unprocessed text, read more behind it.
+                    buf.copy_within(cur..len, 0);
+                    len -= cur;
+                    base += cur as u64;
+                    search = len.saturating_sub(4);
+                    cur = 0;
+                    if len == buf.len() {
+                        buf.resize(buf.len() * 2, 0);
+                    }
+                    let n = read_some(&mut self.inner, &mut buf[len..])?;
+                    eof = n == 0;
+                    len += n;
                 }
             }
         }
+    }
+
+    fn segment(
+        &mut self,
+        bytes: &[u8],
+        offset: u64,
+        in_block: bool,
+        fields: &mut Vec<Field>,
+        f: &mut dyn FnMut(Event<'_>),
+    ) {
+        if !in_block {
+            self.line += count_lines_bytes(bytes);
+            return;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        self.line += read_block(&text, offset, self.line + 1, fields, f);
     }
 }
 
-impl<R: BufRead> Iterator for Reader<R> {
-    type Item = io::Result<Item>;
+fn count_lines_bytes(bytes: &[u8]) -> usize {
+    let nl = memchr::memchr_iter(b'\n', bytes).count();
+    if bytes.ends_with(b"\n") || bytes.is_empty() {
+        nl
+    } else {
+        nl + 1
+    }
+}
 
-    fn next(&mut self) -> Option<Self::Item> {
-        self.next_located().map(|r| r.map(|(item, _)| item))
+fn read_some(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
     }
 }
 
@@ -534,15 +619,11 @@ pub fn parse_str(text: &str) -> Parsed {
 /// Read whole bytes (invalid UTF-8 is replaced, never refused).
 pub fn parse_bytes(bytes: &[u8]) -> Parsed {
     let mut parsed = Parsed::default();
-    let mut sink = |item, _at| match item {
-        Item::Entry(e) => parsed.entries.push(e),
-        Item::Malformed(m) => parsed.malformed.push(m),
-        Item::Warning(w) => parsed.warnings.push(w),
-    };
-    let mut p = Parser::new();
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        p.push_line(line, &mut sink);
-    }
-    p.finish(&mut sink);
+    let result = Reader::new(bytes).visit(|ev| match ev {
+        Event::Entry(e) => parsed.entries.push(e.to_entry()),
+        Event::Malformed(m) => parsed.malformed.push(m),
+        Event::Warning(w) => parsed.warnings.push(w),
+    });
+    debug_assert!(result.is_ok(), "reading a slice cannot fail");
     parsed
 }

@@ -3,6 +3,8 @@
 //! A [`Board`] takes entries in file order and keeps only the *pending* ones: actionable
 //! entries that some recipient has not answered yet. Everything else is dropped as soon as
 //! it is read, so a file of a million entries costs memory for its open questions only.
+//! Fed with [`Board::add_view`] straight from the [`super::Reader`], a pending entry is
+//! kept as its text and turned into an [`Entry`] only when someone asks for it.
 //!
 //! - An entry is actionable unless its status is `APPROVED`, `ACK` or `INFO`.
 //! - An entry E from S to R is answered for R by a later entry from R that names E in
@@ -12,36 +14,103 @@
 //!   oldest first; needs attention is the operator's inbox plus every `BLOCKED` or
 //!   `FAILED` entry still in someone's inbox.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use super::hash::{Fx, id_hash, re_hash, same_id};
+use super::parse::{EntryView, Event, Reader, recipients};
 use super::{Entry, Status};
 
+type Name = u32;
+
 /// One entry still waiting for an answer from some of its recipients.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pending {
-    /// The entry (in a slim board, without task, output, notes, re and extra keys).
-    pub entry: Entry,
-    /// The recipients that have not answered it yet, in header order.
-    pub open: Vec<String>,
-    /// Whether it is the latest entry with its id so far (what `Re:` names).
-    pub latest: bool,
+#[derive(Debug, Clone)]
+struct Pending {
+    line: usize,
+    from: Name,
+    open: Vec<Name>,
+    kind: Option<Status>,
+    key: u64,
+    latest: bool,
+    /// The entry's text as read (when it came from the reader).
+    text: Option<Box<str>>,
+    entry: OnceCell<Entry>,
 }
 
-/// The rules engine: feed it entries in file order with [`Board::add`], then ask.
+impl Pending {
+    fn entry(&self) -> &Entry {
+        self.entry.get_or_init(|| {
+            let text = self.text.as_deref().unwrap_or("");
+            materialize(text, self.line)
+        })
+    }
+
+    fn id(&self) -> &str {
+        match self.entry.get() {
+            Some(e) => &e.id,
+            None => {
+                let text = self.text.as_deref().unwrap_or("");
+                let first = text.split('\n').next().unwrap_or("");
+                first.trim_end().get(3..).unwrap_or("")
+            }
+        }
+    }
+}
+
+/// Read an entry back from its text (the header line first), numbering it `line`.
+fn materialize(text: &str, line: usize) -> Entry {
+    let mut out = None;
+    let _ = Reader::resume(text.as_bytes(), 0, line.saturating_sub(1)).visit(|ev| {
+        if let (Event::Entry(e), None) = (ev, &out) {
+            out = Some(e.to_entry());
+        }
+    });
+    out.unwrap_or_else(|| Entry {
+        id: String::new(),
+        line,
+        time: chrono::NaiveDateTime::default(),
+        from: String::new(),
+        to: Vec::new(),
+        status: None,
+        task: None,
+        output: Vec::new(),
+        notes: None,
+        re: None,
+        extra: Vec::new(),
+    })
+}
+
+/// The rules engine: feed it entries in file order with [`Board::add_view`] (or
+/// [`Board::add`]), then ask.
 #[derive(Debug, Clone)]
 pub struct Board {
-    operator: String,
-    slim: bool,
+    operator: Name,
+    names: HashMap<Box<str>, Name, Fx>,
+    name_list: Vec<Box<str>>,
     next: u64,
     entries: usize,
     pending: BTreeMap<u64, Pending>,
-    /// Normalized id → the pending entry that is the latest with that id.
-    by_id: HashMap<String, u64>,
-    /// Recipient → sender → pending entries from that sender still open for that
+    /// Id hash → the pending entry that is the latest with that id.
+    by_id: HashMap<u64, u64, Fx>,
+    /// (recipient, sender) → pending entries from that sender still open for that
     /// recipient.
-    by_pair: HashMap<String, HashMap<String, BTreeSet<u64>>>,
+    by_pair: HashMap<(Name, Name), BTreeSet<u64>, Fx>,
+    scratch: Vec<Name>,
+}
+
+/// One pending entry as saved in a [`Snapshot`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedPending {
+    /// The entry's text.
+    pub text: String,
+    /// Its header's line number.
+    pub line: usize,
+    /// The recipients that have not answered it yet.
+    pub open: Vec<String>,
+    /// Whether it is the latest entry with its id so far.
+    pub latest: bool,
 }
 
 /// What a board is saved as (see [`Board::snapshot`]).
@@ -49,40 +118,57 @@ pub struct Board {
 pub struct Snapshot {
     /// The operator's name.
     pub operator: String,
-    /// Whether the entries were kept slim.
-    pub slim: bool,
     /// How many entries were added.
     pub entries: usize,
     /// The pending entries, oldest first.
-    pub pending: Vec<Pending>,
+    pub pending: Vec<SavedPending>,
+}
+
+/// What the rules need of an entry, however it arrived.
+struct Facts<'a, I> {
+    from: &'a str,
+    to: I,
+    kind: Option<Status>,
+    actionable: bool,
+    key: u64,
+    re: Option<&'a str>,
 }
 
 impl Board {
     /// An empty board; `operator` is the name a person uses in the file.
     pub fn new(operator: &str) -> Board {
-        Board {
-            operator: operator.to_string(),
-            slim: false,
+        let mut b = Board {
+            operator: 0,
+            names: HashMap::default(),
+            name_list: Vec::new(),
             next: 0,
             entries: 0,
             pending: BTreeMap::new(),
-            by_id: HashMap::new(),
-            by_pair: HashMap::new(),
-        }
+            by_id: HashMap::default(),
+            by_pair: HashMap::default(),
+            scratch: Vec::new(),
+        };
+        b.operator = b.intern(operator);
+        b
     }
 
-    /// An empty board that keeps only what counting needs: pending entries lose their
-    /// task, output, notes, `Re:` and extra keys (for `atlas status` and its cache).
-    pub fn slim(operator: &str) -> Board {
-        Board {
-            slim: true,
-            ..Board::new(operator)
+    fn intern(&mut self, name: &str) -> Name {
+        if let Some(&n) = self.names.get(name) {
+            return n;
         }
+        let n = Name::try_from(self.name_list.len()).unwrap_or(Name::MAX);
+        self.names.insert(name.into(), n);
+        self.name_list.push(name.into());
+        n
+    }
+
+    fn name(&self, n: Name) -> &str {
+        self.name_list.get(n as usize).map_or("", |s| s)
     }
 
     /// The operator's name.
     pub fn operator(&self) -> &str {
-        &self.operator
+        self.name(self.operator)
     }
 
     /// How many entries were added.
@@ -90,107 +176,158 @@ impl Board {
         self.entries
     }
 
+    /// Add the next entry of the file (file order), as the reader hands it over. Only a
+    /// pending entry's text is copied.
+    pub fn add_view(&mut self, e: &EntryView<'_>) {
+        let status = e.status();
+        let kind = status.as_deref().and_then(Status::parse);
+        let re = e.re();
+        let facts = Facts {
+            from: e.from(),
+            to: e.to(),
+            kind,
+            actionable: kind.is_none_or(Status::is_actionable),
+            key: id_hash(e.header.time_text, e.header.from, e.to()),
+            re: re.as_deref(),
+        };
+        let (text, line) = (e.text, e.line);
+        self.apply(facts, line, || (Some(text.into()), OnceCell::new()));
+    }
+
     /// Add the next entry of the file (file order).
-    pub fn add(&mut self, mut entry: Entry) {
+    pub fn add(&mut self, entry: Entry) {
+        let key = id_hash(
+            entry.time_text(),
+            &entry.from,
+            entry.to.iter().map(String::as_str),
+        );
+        let kind = entry.status_kind();
+        let line = entry.line;
+        let re = entry.re.clone();
+        let to = entry.to.clone();
+        let facts = Facts {
+            from: &entry.from.clone(),
+            to: to.iter().map(String::as_str),
+            kind,
+            actionable: entry.is_actionable(),
+            key,
+            re: re.as_deref(),
+        };
+        self.apply(facts, line, move || (None, OnceCell::from(entry)));
+    }
+
+    fn apply<'a, I: Iterator<Item = &'a str>>(
+        &mut self,
+        facts: Facts<'a, I>,
+        line: usize,
+        keep: impl FnOnce() -> (Option<Box<str>>, OnceCell<Entry>),
+    ) {
         self.entries += 1;
-        let key = entry.key();
+        let from = self.intern(facts.from);
+        let mut to = std::mem::take(&mut self.scratch);
+        to.clear();
+        for t in facts.to {
+            let n = self.intern(t);
+            if !to.contains(&n) {
+                to.push(n);
+            }
+        }
         // 1. `Re:` answers the latest entry above with that id, for the writer.
-        if let Some(re) = &entry.re {
-            let target = self.by_id.get(&super::normalize_id(re)).copied();
-            if let Some(seq) = target {
-                self.answer(seq, &entry.from);
+        if let Some(re) = facts.re {
+            if let Some(&seq) = re_hash(re).and_then(|h| self.by_id.get(&h))
+                && self.pending.get(&seq).is_some_and(|p| same_id(p.id(), re))
+            {
+                self.answer(seq, from);
             }
         } else {
             // 2. Without `Re:`, it answers everything its recipients sent its writer.
-            for to in &entry.to {
-                let seqs = self
-                    .by_pair
-                    .get_mut(&entry.from)
-                    .and_then(|m| m.remove(to.as_str()))
-                    .unwrap_or_default();
-                for seq in seqs {
-                    self.answer(seq, &entry.from);
+            for &t in &to {
+                if let Some(seqs) = self.by_pair.remove(&(from, t)) {
+                    for seq in seqs {
+                        self.answer(seq, from);
+                    }
                 }
             }
         }
         // 3. It hides any earlier entry with the same id from later `Re:`s.
-        if let Some(seq) = self.by_id.remove(&key)
+        if let Some(seq) = self.by_id.remove(&facts.key)
             && let Some(p) = self.pending.get_mut(&seq)
         {
             p.latest = false;
         }
         // 4. It waits for answers if it asks something.
-        if !entry.is_actionable() {
-            return;
-        }
-        let seq = self.next;
-        self.next += 1;
-        let mut open: Vec<String> = Vec::with_capacity(entry.to.len());
-        for to in &entry.to {
-            if !open.contains(to) {
-                open.push(to.clone());
+        if facts.actionable {
+            let seq = self.next;
+            self.next += 1;
+            for &t in &to {
+                self.by_pair.entry((t, from)).or_default().insert(seq);
             }
+            self.by_id.insert(facts.key, seq);
+            let (text, entry) = keep();
+            self.pending.insert(
+                seq,
+                Pending {
+                    line,
+                    from,
+                    open: to.clone(),
+                    kind: facts.kind,
+                    key: facts.key,
+                    latest: true,
+                    text,
+                    entry,
+                },
+            );
         }
-        for to in &open {
-            self.by_pair
-                .entry(to.clone())
-                .or_default()
-                .entry(entry.from.clone())
-                .or_default()
-                .insert(seq);
-        }
-        if self.slim {
-            entry.task = None;
-            entry.output = Vec::new();
-            entry.notes = None;
-            entry.extra = Vec::new();
-            entry.re = None;
-        }
-        self.by_id.insert(key, seq);
-        self.pending.insert(
-            seq,
-            Pending {
-                entry,
-                open,
-                latest: true,
-            },
-        );
+        self.scratch = to;
     }
 
     /// Mark pending entry `seq` answered by `who`.
-    fn answer(&mut self, seq: u64, who: &str) {
+    fn answer(&mut self, seq: u64, who: Name) {
         let Some(p) = self.pending.get_mut(&seq) else {
             return;
         };
-        let Some(i) = p.open.iter().position(|n| n == who) else {
+        let Some(i) = p.open.iter().position(|&n| n == who) else {
             return;
         };
         p.open.remove(i);
-        if let Some(set) = self
-            .by_pair
-            .get_mut(who)
-            .and_then(|m| m.get_mut(p.entry.from.as_str()))
-        {
+        if let Some(set) = self.by_pair.get_mut(&(who, p.from)) {
             set.remove(&seq);
         }
         if p.open.is_empty() {
-            let latest = p.latest;
-            let key = p.entry.key();
+            let key = p.key;
             self.pending.remove(&seq);
-            if latest && self.by_id.get(&key) == Some(&seq) {
+            if self.by_id.get(&key) == Some(&seq) {
                 self.by_id.remove(&key);
             }
         }
     }
 
+    fn wants(&self, p: &Pending) -> bool {
+        p.open.contains(&self.operator) || matches!(p.kind, Some(Status::Blocked | Status::Failed))
+    }
+
     /// `name`'s inbox: actionable entries addressed to it and not answered for it, oldest
     /// first.
     pub fn inbox(&self, name: &str) -> Vec<&Entry> {
+        let Some(&n) = self.names.get(name) else {
+            return Vec::new();
+        };
         self.pending
             .values()
-            .filter(|p| p.open.iter().any(|n| n == name))
-            .map(|p| &p.entry)
+            .filter(|p| p.open.contains(&n))
+            .map(Pending::entry)
             .collect()
+    }
+
+    /// How many entries `name`'s inbox holds (without reading them back).
+    pub fn inbox_len(&self, name: &str) -> usize {
+        let Some(&n) = self.names.get(name) else {
+            return 0;
+        };
+        self.pending
+            .values()
+            .filter(|p| p.open.contains(&n))
+            .count()
     }
 
     /// The operator's inbox plus every `BLOCKED` or `FAILED` entry still in someone's
@@ -198,15 +335,14 @@ impl Board {
     pub fn needs_attention(&self) -> Vec<&Entry> {
         self.pending
             .values()
-            .filter(|p| {
-                p.open.contains(&self.operator)
-                    || matches!(
-                        p.entry.status_kind(),
-                        Some(Status::Blocked | Status::Failed)
-                    )
-            })
-            .map(|p| &p.entry)
+            .filter(|p| self.wants(p))
+            .map(Pending::entry)
             .collect()
+    }
+
+    /// How many entries need attention (without reading them back).
+    pub fn attention_len(&self) -> usize {
+        self.pending.values().filter(|p| self.wants(p)).count()
     }
 
     /// How many entries each name has in its inbox (names with an empty inbox are left
@@ -214,8 +350,8 @@ impl Board {
     pub fn inbox_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
         for p in self.pending.values() {
-            for n in &p.open {
-                *counts.entry(n.clone()).or_insert(0) += 1;
+            for &n in &p.open {
+                *counts.entry(self.name(n).to_string()).or_insert(0) += 1;
             }
         }
         counts
@@ -228,43 +364,69 @@ impl Board {
 
     /// The pending entries, oldest first, each with the recipients that still owe an
     /// answer.
-    pub fn pending(&self) -> impl Iterator<Item = (&Entry, &[String])> {
-        self.pending.values().map(|p| (&p.entry, p.open.as_slice()))
+    pub fn pending(&self) -> impl Iterator<Item = (&Entry, Vec<&str>)> {
+        self.pending
+            .values()
+            .map(|p| (p.entry(), p.open.iter().map(|&n| self.name(n)).collect()))
     }
 
     /// The board's state, to save and [`Board::restore`] later.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            operator: self.operator.clone(),
-            slim: self.slim,
+            operator: self.operator().to_string(),
             entries: self.entries,
-            pending: self.pending.values().cloned().collect(),
+            pending: self
+                .pending
+                .values()
+                .map(|p| SavedPending {
+                    text: match &p.text {
+                        Some(t) => t.to_string(),
+                        None => super::render::render(p.entry()),
+                    },
+                    line: p.line,
+                    open: p.open.iter().map(|&n| self.name(n).to_string()).collect(),
+                    latest: p.latest,
+                })
+                .collect(),
         }
     }
 
-    /// A board in the state a [`Snapshot`] saved.
+    /// A board in the state a [`Snapshot`] saved (entries whose text no longer reads as
+    /// an entry are dropped).
     pub fn restore(snapshot: Snapshot) -> Board {
-        let mut b = if snapshot.slim {
-            Board::slim(&snapshot.operator)
-        } else {
-            Board::new(&snapshot.operator)
-        };
+        let mut b = Board::new(&snapshot.operator);
         b.entries = snapshot.entries;
-        for p in snapshot.pending {
+        for saved in snapshot.pending {
+            let first = saved.text.split('\n').next().unwrap_or("");
+            let Ok(h) = super::parse::parse_header(first.trim_end().get(3..).unwrap_or("")) else {
+                continue;
+            };
+            let key = id_hash(h.time_text, h.from, recipients(h.to_text));
+            let from = b.intern(h.from);
+            let entry = materialize(&saved.text, saved.line);
+            let kind = entry.status_kind();
+            let open: Vec<Name> = saved.open.iter().map(|n| b.intern(n)).collect();
             let seq = b.next;
             b.next += 1;
-            for to in &p.open {
-                b.by_pair
-                    .entry(to.clone())
-                    .or_default()
-                    .entry(p.entry.from.clone())
-                    .or_default()
-                    .insert(seq);
+            for &t in &open {
+                b.by_pair.entry((t, from)).or_default().insert(seq);
             }
-            if p.latest {
-                b.by_id.insert(p.entry.key(), seq);
+            if saved.latest {
+                b.by_id.insert(key, seq);
             }
-            b.pending.insert(seq, p);
+            b.pending.insert(
+                seq,
+                Pending {
+                    line: saved.line,
+                    from,
+                    open,
+                    kind,
+                    key,
+                    latest: saved.latest,
+                    text: Some(saved.text.into_boxed_str()),
+                    entry: OnceCell::from(entry),
+                },
+            );
         }
         b
     }

@@ -156,34 +156,75 @@ fn headers_in_prose_and_markdown_headings() {
 }
 
 #[test]
-fn reader_streams_the_same_items_with_offsets() {
+fn reader_streams_entries_with_offsets_and_resumes() {
     let text = format!(
         "{SAMPLE}\n## [bad] x\n## [2026-04-11 02:00] Prometheus → Orpheus\nStatus: APPROVED\n"
     );
-    let items: Vec<Item> = Reader::new(text.as_bytes()).map(Result::unwrap).collect();
-    assert_eq!(items.len(), 3);
-    let mut offsets = Vec::new();
-    Reader::new(text.as_bytes())
-        .visit(|item, at| {
-            if matches!(item, Item::Entry(_)) {
-                offsets.push(at);
-            }
+    let mut seen = Vec::new();
+    let (end, lines) = Reader::new(text.as_bytes())
+        .visit(|ev| match ev {
+            Event::Entry(e) => seen.push((e.offset, e.line, e.id.to_string())),
+            Event::Malformed(m) => seen.push((0, m.line, m.text)),
+            Event::Warning(_) => {}
         })
         .unwrap();
+    assert_eq!(end, text.len() as u64);
+    assert_eq!(lines, text.lines().count());
+    let first = text.find("## [2026").unwrap() as u64;
     let second = text.find("## [2026-04-11 02:00]").unwrap() as u64;
-    assert_eq!(offsets, vec![text.find("## [2026").unwrap() as u64, second]);
+    assert_eq!(seen[0].0, first);
+    assert_eq!(seen[1], (0, 12, "## [bad] x".to_string()));
+    assert_eq!(seen[2].0, second);
+    assert_eq!(seen[2].1, 13);
     // Resuming at the second entry reads it with the same line number.
     let line = text[..second as usize].matches('\n').count();
-    let rest = &text.as_bytes()[second as usize..];
-    let mut entries = Vec::new();
-    Reader::with_parser(rest, Parser::resume(second, line))
-        .visit(|item, _| {
-            if let Item::Entry(e) = item {
-                entries.push(e);
+    let mut again = Vec::new();
+    Reader::resume(&text.as_bytes()[second as usize..], second, line)
+        .visit(|ev| {
+            if let Event::Entry(e) = ev {
+                again.push((e.offset, e.line));
             }
         })
         .unwrap();
-    assert_eq!(entries[0].line, parse_str(&text).entries[1].line);
+    assert_eq!(again, vec![(second, 13)]);
+}
+
+/// A reader that returns at most `n` bytes per read, to cross chunk boundaries anywhere.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.1.min(buf.len()).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn big_files_read_the_same_across_buffer_refills() {
+    let mut text = String::from("\u{feff}preamble\n");
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "## [2026-04-11 01:{:02}] A{} → B\nStatus: DONE\nNotes: {}\n\n",
+            i % 60,
+            i,
+            "x".repeat(i % 300)
+        ));
+    }
+    let whole = parse_str(&text);
+    assert_eq!(whole.entries.len(), 3000);
+    for step in [1, 3, 4096] {
+        let mut entries = Vec::new();
+        Reader::new(Trickle(text.as_bytes(), step))
+            .visit(|ev| {
+                if let Event::Entry(e) = ev {
+                    entries.push(e.to_entry());
+                }
+            })
+            .unwrap();
+        assert_eq!(entries, whole.entries, "step {step}");
+    }
 }
 
 #[test]
@@ -645,11 +686,46 @@ proptest! {
         let p = parse::parse_bytes(&bytes);
         let mut b = Board::new("human");
         let mut lint = Lint::new(None);
-        for e in p.entries {
-            lint.item(&Item::Entry(e.clone()));
-            b.add(e);
-        }
+        let _ = Reader::new(&bytes[..]).visit(|ev| {
+            lint.event(&ev);
+            if let Event::Entry(e) = ev {
+                b.add_view(e);
+            }
+        });
         let _ = b.needs_attention();
+        prop_assert_eq!(b.entries(), p.entries.len());
+    }
+
+    #[test]
+    fn add_and_add_view_agree(steps in prop::collection::vec((0usize..4, 0usize..4, 0usize..8, 0usize..6, 0usize..3), 1..40)) {
+        let names = ["A", "B", "C", "human"];
+        let statuses = ["DONE", "BLOCKED", "ACK", "INFO", "FAILED", "REVISION", "APPROVED", "ODD"];
+        let mut text = String::new();
+        let mut ids: Vec<String> = Vec::new();
+        for (i, (f, t, s, r, extra_to)) in steps.iter().enumerate() {
+            let mut to = vec![names[*t]];
+            if *extra_to > 0 { to.push(names[(*t + *extra_to) % 4]); }
+            let id = format!("[2026-04-11 01:{:02}] {} → {}", i % 3, names[*f], to.join(", "));
+            text.push_str(&format!("## {id}\nStatus: {}\n", statuses[*s]));
+            if *r < ids.len() && *r < 4 {
+                text.push_str(&format!("Re: {}\n", ids[ids.len() - 1 - *r]));
+            }
+            ids.push(id);
+        }
+        let mut owned = Board::new("human");
+        for e in parse_str(&text).entries { owned.add(e); }
+        let mut viewed = Board::new("human");
+        Reader::new(text.as_bytes()).visit(|ev| if let Event::Entry(e) = ev { viewed.add_view(e) }).unwrap();
+        let restored = Board::restore(viewed.snapshot());
+        for b in [&viewed, &restored] {
+            prop_assert_eq!(owned.inbox_counts(), b.inbox_counts());
+            for n in names {
+                prop_assert_eq!(owned.inbox(n), b.inbox(n));
+                prop_assert_eq!(owned.inbox_len(n), b.inbox_len(n));
+            }
+            prop_assert_eq!(owned.needs_attention(), b.needs_attention());
+            prop_assert_eq!(owned.attention_len(), b.attention_len());
+        }
     }
 
     #[test]
