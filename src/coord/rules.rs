@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::hash::{Fx, id_hash, re_hash, same_id};
+use super::hash::{Fx, id_hash, re_hash};
 use super::parse::{EntryView, Event, Reader, recipients};
 use super::{Entry, Status};
 
@@ -36,33 +36,23 @@ struct Pending {
     latest: bool,
     /// The entry's text as read (when it came from the reader).
     text: Option<Box<str>>,
-    entry: OnceCell<Entry>,
+    entry: OnceCell<Box<Entry>>,
 }
 
 impl Pending {
     fn entry(&self) -> &Entry {
         self.entry.get_or_init(|| {
             let text = self.text.as_deref().unwrap_or("");
-            materialize(text, self.line)
+            Box::new(materialize(text, self.line))
         })
-    }
-
-    fn id(&self) -> &str {
-        match self.entry.get() {
-            Some(e) => &e.id,
-            None => {
-                let text = self.text.as_deref().unwrap_or("");
-                let first = text.split('\n').next().unwrap_or("");
-                first.trim_end().get(3..).unwrap_or("")
-            }
-        }
     }
 }
 
 /// Read an entry back from its text (the header line first), numbering it `line`.
 fn materialize(text: &str, line: usize) -> Entry {
     let mut out = None;
-    let _ = Reader::resume(text.as_bytes(), 0, line.saturating_sub(1)).visit(|ev| {
+    let reader = Reader::resume(text.as_bytes(), 0, line.saturating_sub(1)).warnings(false);
+    let _ = reader.visit(|ev| {
         if let (Event::Entry(e), None) = (ev, &out) {
             out = Some(e.to_entry());
         }
@@ -179,9 +169,8 @@ impl Board {
     /// Add the next entry of the file (file order), as the reader hands it over. Only a
     /// pending entry's text is copied.
     pub fn add_view(&mut self, e: &EntryView<'_>) {
-        let status = e.status();
+        let (status, re) = e.status_and_re();
         let kind = status.as_deref().and_then(Status::parse);
-        let re = e.re();
         let facts = Facts {
             from: e.from(),
             to: e.to(),
@@ -213,14 +202,14 @@ impl Board {
             key,
             re: re.as_deref(),
         };
-        self.apply(facts, line, move || (None, OnceCell::from(entry)));
+        self.apply(facts, line, move || (None, OnceCell::from(Box::new(entry))));
     }
 
     fn apply<'a, I: Iterator<Item = &'a str>>(
         &mut self,
         facts: Facts<'a, I>,
         line: usize,
-        keep: impl FnOnce() -> (Option<Box<str>>, OnceCell<Entry>),
+        keep: impl FnOnce() -> (Option<Box<str>>, OnceCell<Box<Entry>>),
     ) {
         self.entries += 1;
         let from = self.intern(facts.from);
@@ -234,9 +223,7 @@ impl Board {
         }
         // 1. `Re:` answers the latest entry above with that id, for the writer.
         if let Some(re) = facts.re {
-            if let Some(&seq) = re_hash(re).and_then(|h| self.by_id.get(&h))
-                && self.pending.get(&seq).is_some_and(|p| same_id(p.id(), re))
-            {
+            if let Some(&seq) = re_hash(re).and_then(|h| self.by_id.get(&h)) {
                 self.answer(seq, from);
             }
         } else {
@@ -424,7 +411,7 @@ impl Board {
                     key,
                     latest: saved.latest,
                     text: Some(saved.text.into_boxed_str()),
-                    entry: OnceCell::from(entry),
+                    entry: OnceCell::from(Box::new(entry)),
                 },
             );
         }

@@ -733,3 +733,24 @@ proptest! {
         let _ = parse_str(&s);
     }
 }
+
+#[test]
+fn the_rules_fast_path_reads_what_the_full_reading_reads() {
+    let text = "## [2026-04-11 01:00] A → B\nstatus: done\nRE: [2026-04-11 00:59] B → A\nNotes: x\nRe: [2026-04-11 00:58]  B -> A\n  continued\n\nSTATUS: blocked\nstray\nStatus:x\n";
+    let mut checked = false;
+    Reader::new(text.as_bytes())
+        .warnings(false)
+        .visit(|ev| {
+            if let Event::Entry(e) = ev {
+                let (status, re) = e.status_and_re();
+                let owned = e.to_entry();
+                assert_eq!(status.as_deref(), owned.status.as_deref());
+                assert_eq!(re.as_deref(), owned.re.as_deref());
+                assert_eq!(status.as_deref(), Some("blocked\nstray\nStatus:x"));
+                assert_eq!(re.as_deref(), Some("[2026-04-11 00:58]  B -> A\n  continued"));
+                checked = true;
+            }
+        })
+        .unwrap();
+    assert!(checked);
+}
