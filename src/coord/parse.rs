@@ -360,6 +360,8 @@ pub struct EntryView<'a> {
     pub id: &'a str,
     /// The header's parts.
     pub header: Header<'a>,
+    /// Where each `\n` of `text` is.
+    nl: &'a [usize],
     fields: std::cell::OnceCell<Vec<Field>>,
 }
 
@@ -385,7 +387,7 @@ impl<'a> EntryView<'a> {
     fn fields(&self) -> &[Field] {
         self.fields.get_or_init(|| {
             let mut v = Vec::new();
-            scan_fields(self.text, self.line, &mut v, &mut |_| {});
+            scan_fields(self.text, self.nl, self.line, &mut v, &mut |_| {});
             v
         })
     }
@@ -406,55 +408,33 @@ impl<'a> EntryView<'a> {
         if self.fields.get().is_some() {
             return (self.status(), self.re());
         }
-        let text = self.text;
-        let b = text.as_bytes();
-        let len = b.len();
-        let mut pos = memchr::memchr(b'\n', b).map_or(len, |i| i + 1);
+        let b = self.text.as_bytes();
         let (mut status, mut re) = (None, None);
-        let base = pos.min(len);
-        for nl in memchr::memchr_iter(b'\n', &b[base..]) {
-            let nl = base + nl;
-            let c = b[pos] | 0x20;
-            if c == b's' || c == b'r' {
-                Self::note_key(text, pos, nl, &mut status, &mut re);
-            }
-            pos = nl + 1;
-        }
-        if pos < len {
-            let c = b[pos] | 0x20;
-            if c == b's' || c == b'r' {
-                Self::note_key(text, pos, len, &mut status, &mut re);
+        for (i, (start, end)) in body_lines(self.text, self.nl).enumerate() {
+            let c = b.get(start).map_or(0, |c| c | 0x20);
+            if (c == b's' || c == b'r')
+                && let Some((k, _)) = key_line(trim_end(&self.text[start..end]))
+            {
+                match Key::of(k) {
+                    Key::Status => status = Some(i),
+                    Key::Re => re = Some(i),
+                    _ => {}
+                }
             }
         }
         let value = |found: Option<usize>, key| {
-            found.and_then(|start| self.field_at(start, key).map(|f| self.field_text(&f)))
+            found.and_then(|i| self.field_at(i, key).map(|f| self.field_text(&f)))
         };
         (value(status, Key::Status), value(re, Key::Re))
     }
 
-    fn note_key(
-        text: &str,
-        pos: usize,
-        nl: usize,
-        status: &mut Option<usize>,
-        re: &mut Option<usize>,
-    ) {
-        if let Some((k, _)) = key_line(trim_end(&text[pos..nl])) {
-            match Key::of(k) {
-                Key::Status => *status = Some(pos),
-                Key::Re => *re = Some(pos),
-                _ => {}
-            }
-        }
-    }
-
-    /// The field whose key line starts at `start`, with its continuation lines.
-    fn field_at(&self, start: usize, key: Key) -> Option<Field> {
+    /// The field whose key line is body line `index` (0 = the line after the header),
+    /// with its continuation lines.
+    fn field_at(&self, index: usize, key: Key) -> Option<Field> {
         let text = self.text;
-        let b = text.as_bytes();
-        let len = b.len();
-        let nl = memchr::memchr(b'\n', &b[start..]).map_or(len, |i| start + i);
-        let t = trim_end(&text[start..nl]);
+        let mut lines = body_lines(text, self.nl).skip(index);
+        let (start, end) = lines.next()?;
+        let t = trim_end(&text[start..end]);
         let (k, rest) = key_line(t)?;
         let mut field = Field {
             key,
@@ -464,18 +444,15 @@ impl<'a> EntryView<'a> {
             value_end: start + t.len(),
             multiline: false,
         };
-        let mut pos = nl + 1;
-        while pos < len {
-            let nl = memchr::memchr(b'\n', &b[pos..]).map_or(len, |i| pos + i);
-            let t = trim_end(&text[pos..nl]);
+        for (start, end) in lines {
+            let t = trim_end(&text[start..end]);
             if !trim_start(t).is_empty() {
                 if key_line(t).is_some() {
                     break;
                 }
-                field.value_end = pos + t.len();
+                field.value_end = start + t.len();
                 field.multiline = true;
             }
-            pos = nl + 1;
         }
         Some(field)
     }
@@ -491,23 +468,17 @@ impl<'a> EntryView<'a> {
             Key::Re => b'r',
             Key::Extra => return self.fields().iter().rev().find(|f| f.key == key).copied(),
         };
-        let text = self.text;
-        let b = text.as_bytes();
-        let len = b.len();
-        let mut pos = memchr::memchr(b'\n', b).map_or(len, |i| i + 1);
-        let mut found: Option<(usize, usize)> = None;
-        while pos < len {
-            let nl = memchr::memchr(b'\n', &b[pos..]).map_or(len, |i| pos + i);
-            if b[pos] | 0x20 == first
-                && let Some((k, _)) = key_line(trim_end(&text[pos..nl]))
+        let b = self.text.as_bytes();
+        let mut found = None;
+        for (i, (start, end)) in body_lines(self.text, self.nl).enumerate() {
+            if b.get(start).is_some_and(|c| c | 0x20 == first)
+                && let Some((k, _)) = key_line(trim_end(&self.text[start..end]))
                 && Key::of(k) == key
             {
-                found = Some((pos, nl));
+                found = Some(i);
             }
-            pos = nl + 1;
         }
-        let (start, _) = found?;
-        self.field_at(start, key)
+        self.field_at(found?, key)
     }
 
     /// The sender.
@@ -602,17 +573,59 @@ impl<'a> EntryView<'a> {
     }
 }
 
+/// Where each `\n` of `text` is (a word at a time: entries are short, and one call per
+/// line of a general-purpose search costs more than the search itself).
+pub fn newlines(text: &str, out: &mut Vec<usize>) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    out.clear();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(w) ^ (ONES * u64::from(b'\n'));
+        // A byte's high bit is set exactly where x has a zero byte.
+        let y = (x & LOW7).wrapping_add(LOW7);
+        let mut m = !(y | x | LOW7);
+        while m != 0 {
+            out.push(i + (m.trailing_zeros() / 8) as usize);
+            m &= m - 1;
+        }
+        i += 8;
+    }
+    for (j, &c) in b[i..].iter().enumerate() {
+        if c == b'\n' {
+            out.push(i + j);
+        }
+    }
+}
+
+/// The lines after the header line, as byte ranges without their `\n`.
+fn body_lines<'n>(text: &str, nl: &'n [usize]) -> impl Iterator<Item = (usize, usize)> + 'n {
+    let len = text.len();
+    let last = match nl.last() {
+        Some(&p) if p + 1 < len => Some((p + 1, len)),
+        _ => None,
+    };
+    nl.windows(2).map(|w| (w[0] + 1, w[1])).chain(last)
+}
+
 /// Read one block (a `## [` line and the lines after it, up to the next one), handing
 /// its entry, or its malformed header, and (when `warnings` is set) any warnings to `f`.
-/// `line` is the block's first line number. Returns the number of lines in the block.
+/// `line` is the block's first line number; `nl` is scratch space. Returns the number of
+/// lines in the block.
 pub fn read_block(
     text: &str,
     offset: u64,
     line: usize,
     warnings: bool,
+    nl: &mut Vec<usize>,
     f: &mut dyn FnMut(Event<'_>),
 ) -> usize {
-    let first_end = memchr::memchr(b'\n', text.as_bytes()).unwrap_or(text.len());
+    newlines(text, nl);
+    let lines = nl.len() + usize::from(!text.is_empty() && !text.ends_with('\n'));
+    let first_end = nl.first().copied().unwrap_or(text.len());
     let header_line = trim_end(&text[..first_end]);
     let id = header_line.get(3..).unwrap_or("");
     let header = match parse_header(id) {
@@ -623,7 +636,7 @@ pub fn read_block(
                 text: header_line.to_string(),
                 reason,
             }));
-            return count_lines(text);
+            return lines;
         }
     };
     let view = EntryView {
@@ -632,32 +645,32 @@ pub fn read_block(
         line,
         id,
         header,
+        nl,
         fields: std::cell::OnceCell::new(),
     };
     if warnings {
         let mut fields = Vec::new();
-        scan_fields(text, line, &mut fields, &mut |w| f(Event::Warning(w)));
+        scan_fields(text, nl, line, &mut fields, &mut |w| f(Event::Warning(w)));
         let _ = view.fields.set(fields);
     }
     f(Event::Entry(&view));
-    count_lines(text)
+    lines
 }
 
-/// Read every `Key: value` of an entry's text (header line first, numbered `line`) into
-/// `fields`, reporting oddities to `warn`.
-fn scan_fields(text: &str, line: usize, fields: &mut Vec<Field>, warn: &mut dyn FnMut(Warning)) {
-    let first_end = memchr::memchr(b'\n', text.as_bytes()).unwrap_or(text.len());
+/// Read every `Key: value` of an entry's text (header line first, numbered `line`,
+/// newlines at `nl`) into `fields`, reporting oddities to `warn`.
+fn scan_fields(
+    text: &str,
+    nl: &[usize],
+    line: usize,
+    fields: &mut Vec<Field>,
+    warn: &mut dyn FnMut(Warning),
+) {
     let mut seen = [false; 4];
-    let mut pos = (first_end + 1).min(text.len());
-    let mut n = 1;
-    while pos < text.len() {
-        let end = memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i);
+    for (n, (pos, end)) in body_lines(text, nl).enumerate() {
         let t = trim_end(&text[pos..end]);
-        let line_no = line + n;
-        n += 1;
-        let next = (end + 1).min(text.len());
+        let line_no = line + n + 1;
         if t.is_empty() || trim_start(t).is_empty() {
-            pos = next;
             continue;
         }
         if let Some((key_text, rest)) = key_line(t) {
@@ -698,17 +711,6 @@ fn scan_fields(text: &str, line: usize, fields: &mut Vec<Field>, warn: &mut dyn 
                 message: "text that is not `Key: value` and continues no value; ignored".into(),
             });
         }
-        pos = next;
-    }
-}
-
-/// The number of lines a block spans, as line numbers advance past it.
-fn count_lines(text: &str) -> usize {
-    let nl = memchr::memchr_iter(b'\n', text.as_bytes()).count();
-    if text.ends_with('\n') || text.is_empty() {
-        nl
-    } else {
-        nl + 1
     }
 }
 
@@ -723,6 +725,7 @@ pub struct Reader<R> {
     offset: u64,
     line: usize,
     warnings: bool,
+    nl: Vec<usize>,
 }
 
 impl<R: Read> Reader<R> {
@@ -733,6 +736,7 @@ impl<R: Read> Reader<R> {
             offset: 0,
             line: 0,
             warnings: true,
+            nl: Vec::new(),
         }
     }
 
@@ -754,6 +758,7 @@ impl<R: Read> Reader<R> {
             offset,
             line,
             warnings: true,
+            nl: Vec::new(),
         }
     }
 
@@ -814,10 +819,10 @@ impl<R: Read> Reader<R> {
             return;
         }
         self.line += match std::str::from_utf8(bytes) {
-            Ok(text) => read_block(text, offset, self.line + 1, self.warnings, f),
+            Ok(text) => read_block(text, offset, self.line + 1, self.warnings, &mut self.nl, f),
             Err(_) => {
                 let text = String::from_utf8_lossy(bytes);
-                read_block(&text, offset, self.line + 1, self.warnings, f)
+                read_block(&text, offset, self.line + 1, self.warnings, &mut self.nl, f)
             }
         };
     }
