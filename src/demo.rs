@@ -530,15 +530,23 @@ pub fn prompt_line(draft: &str, cols: usize) -> String {
     format!("{PROMPT}…{}", tail_fitting(&shown, room.saturating_sub(1)))
 }
 
-/// The busy line: `✻ Working on "<first 40 chars>"… (Ns · esc to interrupt)`, the quoted
-/// part shortened further when the terminal is too narrow for one row.
+/// The busy line: `✻ Working on "<first 40 chars>"… (Ns · esc to interrupt)`, kept to one
+/// row of a `cols`-wide terminal: the quoted part is shortened, and on very narrow terminals
+/// `✻ Working… (Ns · esc to interrupt)` or `✻ Ns · esc to interrupt` is shown instead.
 pub fn busy_line(directive: &str, secs: u64, cols: usize) -> String {
+    let room = cols.saturating_sub(1);
     let what = sanitize(first_chars(headline(directive), BUSY_CHARS));
     let tail = format!("… ({secs}s · esc to interrupt)");
     let fixed = text_width("✻ Working on \"\"") + text_width(&tail);
-    let room = cols.saturating_sub(1).saturating_sub(fixed);
-    let what = head_fitting(&what, room);
-    format!("✻ Working on \"{what}\"{tail}")
+    let left = room.saturating_sub(fixed);
+    if left >= what.chars().count().min(8) {
+        return format!("✻ Working on \"{}\"{tail}", head_fitting(&what, left));
+    }
+    let short = format!("✻ Working… ({secs}s · esc to interrupt)");
+    if text_width(&short) <= room {
+        return short;
+    }
+    format!("✻ {secs}s · esc to interrupt")
 }
 
 /// The banner printed when the agent has started.
@@ -1180,7 +1188,17 @@ mod tests {
         );
         let narrow = busy_line(&"y".repeat(100), 12, 50);
         assert!(text_width(&narrow) <= 49, "{narrow}");
+        assert!(narrow.starts_with("✻ Working on \"yyyyyyyy"), "{narrow}");
         assert!(narrow.ends_with("(12s · esc to interrupt)"));
+        assert_eq!(
+            busy_line("hello", 1, 37),
+            "✻ Working… (1s · esc to interrupt)"
+        );
+        assert_eq!(busy_line("hello", 1, 20), "✻ 1s · esc to interrupt");
+        assert_eq!(
+            busy_line("hi", 1, 43),
+            "✻ Working on \"hi\"… (1s · esc to interrupt)"
+        );
         let id = Identity {
             name: "Orpheus".into(),
             role: "copywriter".into(),

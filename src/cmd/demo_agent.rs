@@ -167,7 +167,10 @@ fn event_loop(mut agent: Agent, home: &Home, record: Option<&Path>, tty: bool) -
     let mut input_open = true;
     let mut pending_since: Option<Instant> = None;
     let mut buf = [0u8; 8192];
-    screen.draw(&agent.bottom(Instant::now(), columns()))?;
+    {
+        let cols = columns();
+        screen.draw(&agent.bottom(Instant::now(), cols), cols)?;
+    }
     loop {
         let start = Instant::now();
         let mut timeout = agent.next_tick(start);
@@ -239,7 +242,10 @@ fn event_loop(mut agent: Agent, home: &Home, record: Option<&Path>, tty: bool) -
                 }
             }
         }
-        screen.draw(&agent.bottom(Instant::now(), columns()))?;
+        {
+            let cols = columns();
+            screen.draw(&agent.bottom(Instant::now(), cols), cols)?;
+        }
     }
 }
 
@@ -357,13 +363,15 @@ fn handoff(home: &Home, config: &Path, text: &str, rel: &str) -> HandoffOutcome 
 /// The bottom block (prompt, busy line or question) drawn last, redrawn in place.
 #[derive(Default)]
 struct Screen {
-    /// Rows of the bottom block on screen; the cursor is at the end of its last row.
+    /// The bottom block's lines on screen; the cursor is at the end of the last one.
     drawn: Vec<String>,
+    /// Terminal rows they take (a line wider than the terminal wraps).
+    rows: usize,
 }
 
 impl Screen {
     fn erase_sequence(&self) -> String {
-        match self.drawn.len() {
+        match self.rows {
             0 => String::new(),
             1 => "\r\x1b[K".into(),
             n => format!("\r\x1b[{}A\x1b[J", n - 1),
@@ -374,16 +382,21 @@ impl Screen {
     fn line(&mut self, line: &str) -> Result<()> {
         let out = format!("{}{line}\r\n", self.erase_sequence());
         self.drawn.clear();
+        self.rows = 0;
         write_out(&out)
     }
 
-    /// Draw the bottom block, unless it is on screen already.
-    fn draw(&mut self, lines: &[String]) -> Result<()> {
+    /// Draw the bottom block on a `cols`-wide terminal, unless it is on screen already.
+    fn draw(&mut self, lines: &[String], cols: usize) -> Result<()> {
         if self.drawn == lines {
             return Ok(());
         }
         let out = format!("{}{}", self.erase_sequence(), lines.join("\r\n"));
         self.drawn = lines.to_vec();
+        self.rows = lines
+            .iter()
+            .map(|l| demo::text_width(l).div_ceil(cols.max(1)).max(1))
+            .sum();
         write_out(&out)
     }
 
@@ -391,6 +404,7 @@ impl Screen {
     fn clear(&mut self) -> Result<()> {
         let out = self.erase_sequence();
         self.drawn.clear();
+        self.rows = 0;
         write_out(&out)
     }
 }
