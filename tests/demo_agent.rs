@@ -419,3 +419,77 @@ fn bad_timing_values_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("$ATLAS_DEMO_WORK"));
 }
+
+/// After the agent is gone — by `/exit` or killed by a signal — the terminal is back in
+/// cooked mode with echo, and bracketed paste is off (a paste reaches the next program with
+/// no markers).
+#[test]
+fn terminal_is_restored_after_exit_and_signals() {
+    for way in ["/exit", "TERM", "HUP", "INT"] {
+        let server = Server::new();
+        let dir = tempfile::tempdir().unwrap();
+        let bin = atlas_bin();
+        let cwd = dir.path().to_str().unwrap();
+        let pane = server
+            .run(&[
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                "120",
+                "-y",
+                "30",
+                "-c",
+                cwd,
+                "-P",
+                "-F",
+                "#{pane_id}",
+                "-e",
+                "ATLAS_DEMO_START=0.1",
+                "-e",
+                "ATLAS_AGENT=",
+                "--",
+                "sh",
+                "-c",
+                "\"$0\" demo-agent; stty -a > stty.txt; cat > pasted.txt",
+                bin.to_str().unwrap(),
+            ])
+            .trim()
+            .to_string();
+        wait_idle(&server, &pane);
+        if way == "/exit" {
+            literal(&server, &pane, "/exit");
+            keys(&server, &pane, &["Enter"]);
+        } else {
+            let sh = server.run(&["display-message", "-p", "-t", &pane, "#{pane_pid}"]);
+            let out = std::process::Command::new("ps")
+                .args(["-o", "pid=", "--ppid", sh.trim()])
+                .output()
+                .unwrap();
+            let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            assert!(!pid.is_empty(), "no demo agent under the shell");
+            let ok = std::process::Command::new("kill")
+                .args([&format!("-{way}"), &pid])
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        }
+        let stty = wait_for(WAIT, "stty.txt", || {
+            let s = std::fs::read_to_string(dir.path().join("stty.txt")).ok()?;
+            (!s.is_empty()).then_some(s)
+        });
+        let flags: Vec<&str> = stty.split_whitespace().collect();
+        for flag in ["icanon", "echo", "isig", "icrnl", "ixon"] {
+            assert!(flags.contains(&flag), "{way}: {flag} not restored: {stty}");
+        }
+        // `cat` now reads the terminal: a paste arrives without bracket markers.
+        std::thread::sleep(Duration::from_millis(100));
+        paste(&server, &pane, "hello\n");
+        keys(&server, &pane, &["C-d"]);
+        wait_for(WAIT, "pasted.txt", || {
+            let s = std::fs::read(dir.path().join("pasted.txt")).ok()?;
+            (s == b"hello\n").then_some(())
+        });
+    }
+}
