@@ -957,6 +957,7 @@ impl Agent {
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+    use proptest::strategy::Strategy;
 
     fn local(h: u32, m: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(2026, 4, 11)
@@ -1078,6 +1079,47 @@ mod tests {
         assert!(!p.has_pending());
         assert_eq!(p.flush(), vec![]);
         assert_eq!(p.feed(b"1~"), vec![Key::Paste("abc".into())]);
+    }
+
+    proptest::proptest! {
+        /// However the bytes are cut into reads, the keys are the same as from one read.
+        #[test]
+        fn splitting_never_changes_keys(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[ -~]{1,4}".prop_map(|s| s.into_bytes()),
+                    "[é中🚀עא]{1,3}".prop_map(|s| s.into_bytes()),
+                    "[^\\x1b]{0,12}".prop_map(|s| {
+                        let mut b = b"\x1b[200~".to_vec();
+                        b.extend_from_slice(s.as_bytes());
+                        b.extend_from_slice(b"\x1b[201~");
+                        b
+                    }),
+                    proptest::sample::select(vec![
+                        b"\r".to_vec(), b"\x7f".to_vec(), b"\x03".to_vec(),
+                        b"\x1b[A".to_vec(), b"\x1b[B".to_vec(), b"\x1bOA".to_vec(),
+                        b"\t".to_vec(), b"\n".to_vec(),
+                    ]),
+                ],
+                0..12,
+            ),
+            cuts in proptest::collection::vec(0usize..200, 0..6),
+        ) {
+            let bytes: Vec<u8> = parts.concat();
+            let whole = parse_all(&bytes);
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.sort_unstable();
+            let mut p = InputParser::new();
+            let mut keys = Vec::new();
+            let mut at = 0;
+            for c in cuts {
+                keys.extend(p.feed(&bytes[at..c]));
+                at = c;
+            }
+            keys.extend(p.feed(&bytes[at..]));
+            keys.extend(p.flush());
+            proptest::prop_assert_eq!(keys, whole);
+        }
     }
 
     #[test]
