@@ -305,11 +305,6 @@ fn partial_suffix(hay: &[u8], needle: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
-/// The bytes that start a bracketed paste (for tests and tools that type at the agent).
-pub fn paste_markers() -> (&'static [u8], &'static [u8]) {
-    (PASTE_START, PASTE_END)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Directives
 
