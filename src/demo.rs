@@ -260,7 +260,7 @@ impl InputParser {
                 match seq {
                     b"A" => keys.push(Key::Up),
                     b"B" => keys.push(Key::Down),
-                    b"200~" => {
+                    s if s == &PASTE_START[2..] => {
                         self.in_paste = true;
                         self.paste.clear();
                     }
