@@ -130,19 +130,36 @@ fn paste(server: &Server, pane: &str, text: &str) {
     ]);
 }
 
-/// `pane_dead pane_dead_status`, polled until the status is known.
+/// `pane_dead pane_dead_status`, polled until the status is known (tmux may report the pane
+/// dead before it knows the status).
 fn wait_dead(server: &Server, pane: &str) -> String {
-    wait_for(WAIT, "the pane to die with a status", || {
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
         let out = server.run(&[
             "display-message",
             "-p",
             "-t",
             pane,
-            "#{pane_dead} #{pane_dead_status}",
+            "#{pane_dead} #{pane_dead_status} #{pane_pid}",
         ]);
-        let out = out.trim().to_string();
-        (out.starts_with("1 ") && out.len() > 2).then_some(out)
-    })
+        last = out.trim().to_string();
+        let mut words = last.split(' ');
+        match (words.next(), words.next()) {
+            (Some("1"), Some(status)) if !status.is_empty() => return format!("1 {status}"),
+            // Dead, status not known: tmux 3.3a may not reap the pane's process until some
+            // other child of the server exits (TMUX-NOTES). Give it one.
+            (Some("1"), _) => {
+                server.run(&["run-shell", "true"]);
+            }
+            _ => {}
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!(
+        "timed out waiting for the pane to die with a status; last `{last}`; screen:\n{}",
+        server.capture(pane)
+    );
 }
 
 #[test]
