@@ -488,6 +488,15 @@ pub fn text_width(s: &str) -> usize {
     s.chars().map(char_width).sum()
 }
 
+/// Terminal rows these lines take on a `cols`-wide terminal (a wider line wraps; an empty
+/// one still takes its row).
+pub fn rows(lines: &[String], cols: usize) -> usize {
+    lines
+        .iter()
+        .map(|l| text_width(l).div_ceil(cols.max(1)).max(1))
+        .sum()
+}
+
 /// The last characters of `s` that fit in `cols` columns.
 fn tail_fitting(s: &str, cols: usize) -> &str {
     let mut width = 0;
@@ -1203,6 +1212,9 @@ mod tests {
         assert_eq!(echo_line("write 3 captions"), "> write 3 captions");
         assert_eq!(echo_line("a\nb\nc\n"), "> a (+2 more lines)");
         assert_eq!(sanitize("a\tb\nc\x1b[31m\x7f"), "a b↵c^[[31m^?");
+        let block = vec!["x".repeat(80), String::new(), "中".repeat(41)];
+        assert_eq!(rows(&block, 80), 1 + 1 + 2);
+        assert_eq!(rows(&[], 80), 0);
         assert_eq!(prompt_line("", 80), "demo> ");
         assert_eq!(prompt_line("hi there", 80), "demo> hi there");
         let long = prompt_line(&"x".repeat(200), 40);

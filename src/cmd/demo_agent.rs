@@ -393,10 +393,7 @@ impl Screen {
         }
         let out = format!("{}{}", self.erase_sequence(), lines.join("\r\n"));
         self.drawn = lines.to_vec();
-        self.rows = lines
-            .iter()
-            .map(|l| demo::text_width(l).div_ceil(cols.max(1)).max(1))
-            .sum();
+        self.rows = demo::rows(lines, cols);
         write_out(&out)
     }
 
