@@ -16,4 +16,5 @@ pub mod escape;
 pub mod events;
 pub mod layout;
 pub mod state;
+pub mod status;
 pub mod tmux;
