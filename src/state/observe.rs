@@ -1,0 +1,281 @@
+//! The thin shell of state detection: read panes and screens from tmux, decide with
+//! [`super::detect::decide`], and write back the little memory kept in pane options.
+//!
+//! The whole team costs two tmux invocations — one `list-panes` (pane facts and memory
+//! options), one batched `capture-pane` (every screen, separated by a `display-message -p`
+//! marker line) — plus one `set-option` batch when some memory changed.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Local};
+
+use super::Observation;
+use super::detect::{self, Decision, Memory, PaneView};
+use super::presets::Preset;
+use crate::config::{Agent, PresetSpec, Team};
+use crate::tcmd;
+use crate::tmux::{Cmd, PaneInfo, Tmux, TmuxError, session_target};
+
+/// One pane as listed, with the memory kept in its options.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// What list-panes says about it.
+    pub info: PaneInfo,
+    /// atlas's memory (screen hash, last state, signal).
+    pub memory: Memory,
+}
+
+/// The list-panes format: [`PaneInfo::FORMAT`], then the memory options.
+pub fn format() -> String {
+    format!(
+        "{}\t#{{{}}}\t#{{{}}}\t#{{{}}}\t#{{{}}}",
+        PaneInfo::FORMAT,
+        detect::OPT_SCREEN,
+        detect::OPT_SEEN,
+        detect::OPT_OBS,
+        detect::OPT_SIGNAL
+    )
+}
+
+/// Parse one line printed with [`format`].
+pub fn parse_listed(line: &str) -> Option<Listed> {
+    let info = PaneInfo::parse(line)?;
+    let f: Vec<&str> = line.split('\t').collect();
+    let get = |i: usize| f.get(i).copied().unwrap_or("");
+    Some(Listed {
+        info,
+        memory: Memory::parse(get(11), get(12), get(13), get(14)),
+    })
+}
+
+/// The agent panes of a session (empty when the server or session is not running).
+pub fn list(tmux: &Tmux, session: &str) -> Result<Vec<Listed>, TmuxError> {
+    let cmd = tcmd![
+        "list-panes",
+        "-s",
+        "-t",
+        session_target(session),
+        "-F",
+        format()
+    ];
+    match tmux.run(&cmd) {
+        Ok(out) => Ok(out
+            .lines()
+            .filter_map(parse_listed)
+            .filter(|l| !l.info.agent.is_empty())
+            .collect()),
+        Err(TmuxError::NoServer(_) | TmuxError::NoSession(_)) => Ok(Vec::new()),
+        Err(TmuxError::Failed { stderr, .. }) if stderr.contains("can't find") => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The command that captures a pane's screen for state reading: plain text, wrapped lines
+/// joined, trailing spaces kept (`demo> ` stays `demo> `).
+pub fn capture_cmd(pane: &str) -> Cmd {
+    tcmd!["capture-pane", "-p", "-J", "-t", pane]
+}
+
+/// Capture one pane's screen.
+pub fn capture(tmux: &Tmux, pane: &str) -> Result<String, TmuxError> {
+    tmux.run(&capture_cmd(pane))
+}
+
+/// Capture several panes in one tmux invocation; pane id → screen.
+pub fn capture_many(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, String>, TmuxError> {
+    let mut out = HashMap::new();
+    if panes.is_empty() {
+        return Ok(out);
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let marker = format!("atlas-capture-end-{}-{nanos}", std::process::id());
+    let mut cmds = Vec::new();
+    for p in panes {
+        cmds.push(capture_cmd(p));
+        cmds.push(tcmd!["display-message", "-p", "-t", *p, marker.as_str()]);
+    }
+    let text = tmux.run_batch(&cmds)?;
+    let mut it = panes.iter();
+    let mut current = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.trim_end_matches('\n') == marker {
+            if let Some(p) = it.next() {
+                out.insert((*p).to_string(), std::mem::take(&mut current));
+            }
+        } else {
+            current.push_str(line);
+        }
+    }
+    Ok(out)
+}
+
+/// The tmux commands that write a decision's memory to a pane's options.
+pub fn update_cmds(pane: &str, updates: &[(String, String)]) -> Vec<Cmd> {
+    updates
+        .iter()
+        .map(|(k, v)| {
+            if v.is_empty() {
+                tcmd!["set-option", "-p", "-u", "-t", pane, k.as_str()]
+            } else {
+                tcmd!["set-option", "-p", "-t", pane, k.as_str(), v.as_str()]
+            }
+        })
+        .collect()
+}
+
+/// Compiled presets, shared between agents with the same effective spec.
+#[derive(Debug, Default)]
+pub struct PresetCache {
+    compiled: Vec<(String, PresetSpec, Preset)>,
+}
+
+impl PresetCache {
+    /// The preset of an agent, compiled once per distinct spec.
+    pub fn get(&mut self, team: &Team, agent: &Agent) -> anyhow::Result<Preset> {
+        let base = super::presets::builtin(&agent.preset).unwrap_or_default();
+        let spec = team.preset_spec(agent, &base);
+        if let Some((_, _, p)) = self
+            .compiled
+            .iter()
+            .find(|(n, s, _)| *n == agent.preset && *s == spec)
+        {
+            return Ok(p.clone());
+        }
+        let p = Preset::compile(&agent.preset, &spec)?;
+        self.compiled.push((agent.preset.clone(), spec, p.clone()));
+        Ok(p)
+    }
+}
+
+/// The pane of an agent among listed panes: its live pane, else a dead one.
+pub fn pane_of<'a>(listed: &'a [Listed], agent: &str) -> Option<&'a Listed> {
+    let mut mine = listed.iter().filter(|l| l.info.agent == agent);
+    let first = mine.clone().find(|l| !l.info.dead);
+    first.or_else(|| mine.next())
+}
+
+/// Observe every agent of the team: two tmux invocations (plus one when memory changed).
+pub fn observe_team(
+    tmux: &Tmux,
+    team: &Team,
+    now: DateTime<Local>,
+) -> anyhow::Result<Vec<Observation>> {
+    let listed = list(tmux, &team.session)?;
+    let agents: Vec<&Agent> = team.agents().collect();
+    let panes: Vec<&str> = agents
+        .iter()
+        .filter_map(|a| pane_of(&listed, &a.name).map(|l| l.info.id.as_str()))
+        .collect();
+    let screens = match capture_many(tmux, &panes) {
+        Ok(s) => s,
+        // A pane went away between the two calls: list again once.
+        Err(_) => {
+            let listed = list(tmux, &team.session)?;
+            let panes: Vec<&str> = agents
+                .iter()
+                .filter_map(|a| pane_of(&listed, &a.name).map(|l| l.info.id.as_str()))
+                .collect();
+            let screens = capture_many(tmux, &panes)?;
+            return finish(tmux, team, &agents, &listed, &screens, now);
+        }
+    };
+    finish(tmux, team, &agents, &listed, &screens, now)
+}
+
+fn finish(
+    tmux: &Tmux,
+    team: &Team,
+    agents: &[&Agent],
+    listed: &[Listed],
+    screens: &HashMap<String, String>,
+    now: DateTime<Local>,
+) -> anyhow::Result<Vec<Observation>> {
+    let mut cache = PresetCache::default();
+    let mut out = Vec::new();
+    let mut writes = Vec::new();
+    for agent in agents {
+        let preset = cache.get(team, agent)?;
+        let l = pane_of(listed, &agent.name);
+        let view = l.and_then(|l| {
+            screens.get(&l.info.id).map(|s| PaneView {
+                info: &l.info,
+                screen: s.as_str(),
+                memory: l.memory,
+            })
+        });
+        let Decision {
+            observation,
+            updates,
+        } = detect::decide(&agent.name, &agent.window, view.as_ref(), &preset, now);
+        if let Some(p) = &observation.pane {
+            writes.extend(update_cmds(p, &updates));
+        }
+        out.push(observation);
+    }
+    // Memory is a hint for the next observer; failing to write it changes nothing now.
+    let _ = tmux.run_batch(&writes);
+    Ok(out)
+}
+
+/// Observe one agent: list its session's panes, capture its screen, decide, remember.
+pub fn observe_agent(
+    tmux: &Tmux,
+    team: &Team,
+    agent: &Agent,
+    preset: &Preset,
+    now: DateTime<Local>,
+) -> anyhow::Result<Observation> {
+    let listed = list(tmux, &team.session)?;
+    let l = pane_of(&listed, &agent.name);
+    let screen = match l {
+        Some(l) => match capture(tmux, &l.info.id) {
+            Ok(s) => Some(s),
+            Err(TmuxError::Failed { .. }) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let view = l.zip(screen.as_deref()).map(|(l, s)| PaneView {
+        info: &l.info,
+        screen: s,
+        memory: l.memory,
+    });
+    let d = detect::decide(&agent.name, &agent.window, view.as_ref(), preset, now);
+    if let Some(p) = &d.observation.pane {
+        let _ = tmux.run_batch(&update_cmds(p, &d.updates));
+    }
+    Ok(d.observation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_listed_lines_with_memory() {
+        let line = "%3\t@1\tcontent\tOrpheus\t0\t\t\t4242\t0\t1700000000\t\tabc\t1700000000000\tidle 1700000000000\tbusy 1700000000001 abc";
+        let l = parse_listed(line).unwrap();
+        assert_eq!(l.info.id, "%3");
+        assert_eq!(l.memory.screen, Some((0xabc, 1_700_000_000_000)));
+        assert_eq!(
+            l.memory.obs,
+            Some((super::super::State::Idle, 1_700_000_000_000))
+        );
+        assert_eq!(l.memory.signal.unwrap().state, super::super::State::Busy);
+        // Options unset: empty memory.
+        let bare = "%3\t@1\tcontent\tOrpheus\t0\t\t\t4242\t0\t1700000000\t\t\t\t\t";
+        assert_eq!(parse_listed(bare).unwrap().memory, Memory::default());
+    }
+
+    #[test]
+    fn updates_set_and_unset() {
+        let cmds = update_cmds(
+            "%1",
+            &[("@a".into(), "1".into()), ("@b".into(), String::new())],
+        );
+        assert_eq!(cmds[0], tcmd!["set-option", "-p", "-t", "%1", "@a", "1"]);
+        assert_eq!(cmds[1], tcmd!["set-option", "-p", "-u", "-t", "%1", "@b"]);
+    }
+}
