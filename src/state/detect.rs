@@ -404,6 +404,7 @@ mod tests {
             in_mode: false,
             activity,
             state_option: String::new(),
+            session: "s".into(),
         }
     }
 

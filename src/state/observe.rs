@@ -39,12 +39,16 @@ pub fn format() -> String {
 
 /// Parse one line printed with [`format`].
 pub fn parse_listed(line: &str) -> Option<Listed> {
-    let info = PaneInfo::parse(line)?;
-    let f: Vec<&str> = line.split('\t').collect();
-    let get = |i: usize| f.get(i).copied().unwrap_or("");
+    // The memory fields are the last four (they hold no tabs); the rest is PaneInfo's.
+    let mut f = line.rsplitn(5, '\t');
+    let signal = f.next()?;
+    let obs = f.next()?;
+    let seen = f.next()?;
+    let screen = f.next()?;
+    let info = PaneInfo::parse(f.next()?)?;
     Some(Listed {
         info,
-        memory: Memory::parse(get(11), get(12), get(13), get(14)),
+        memory: Memory::parse(screen, seen, obs, signal),
     })
 }
 
@@ -255,7 +259,7 @@ mod tests {
 
     #[test]
     fn parses_listed_lines_with_memory() {
-        let line = "%3\t@1\tcontent\tOrpheus\t0\t\t\t4242\t0\t1700000000\t\tabc\t1700000000000\tidle 1700000000000\tbusy 1700000000001 abc";
+        let line = "%3\t@1\tcontent\tOrpheus\t0\t\t\t4242\t0\t1700000000\t\tteam\tabc\t1700000000000\tidle 1700000000000\tbusy 1700000000001 abc";
         let l = parse_listed(line).unwrap();
         assert_eq!(l.info.id, "%3");
         assert_eq!(l.memory.screen, Some((0xabc, 1_700_000_000_000)));
@@ -265,7 +269,7 @@ mod tests {
         );
         assert_eq!(l.memory.signal.unwrap().state, super::super::State::Busy);
         // Options unset: empty memory.
-        let bare = "%3\t@1\tcontent\tOrpheus\t0\t\t\t4242\t0\t1700000000\t\t\t\t\t";
+        let bare = "%3\t@1\tcontent\tOrpheus\t0\t\t\t4242\t0\t1700000000\t\tteam\t\t\t\t";
         assert_eq!(parse_listed(bare).unwrap().memory, Memory::default());
     }
 
