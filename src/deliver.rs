@@ -27,10 +27,10 @@ use thiserror::Error;
 
 use crate::config::{Agent, Team};
 use crate::state::detect::{read_screen, screen_hash};
-use crate::state::observe::{capture, observe_agent};
+use crate::state::observe::{PresetCache, look_many, observe_agent, observe_agents};
 use crate::state::{Observation, Preset, Source, State};
 use crate::tcmd;
-use crate::tmux::{Tmux, TmuxError};
+use crate::tmux::{Cmd, Tmux, TmuxError};
 
 /// Single lines up to this many bytes are typed literally; longer text is pasted (tmux's
 /// messages are limited to about 16 KB).
@@ -269,35 +269,27 @@ fn unique_buffer() -> String {
     )
 }
 
-/// The tmux commands (and standard input) that put `text` on a pane's input line, without
-/// submitting it.
-pub fn type_cmds(pane: &str, text: &str) -> (Vec<crate::tmux::Cmd>, Option<Vec<u8>>, Method) {
+/// The tmux commands (and standard input) that put `text` on the input line of each pane,
+/// without submitting it: `send-keys -l --` per pane for a short plain line; else one buffer
+/// loaded from stdin, pasted (bracketed) into each pane, then deleted.
+pub fn typing_batch(
+    panes: &[&str],
+    text: &str,
+    buffer: &str,
+) -> (Vec<Cmd>, Option<Vec<u8>>, Method) {
     if is_literal(text) {
-        (
-            vec![tcmd!["send-keys", "-t", pane, "-l", "--", text]],
-            None,
-            Method::Literal,
-        )
-    } else {
-        let name = unique_buffer();
-        (
-            vec![
-                tcmd!["load-buffer", "-b", name.as_str(), "-"],
-                tcmd![
-                    "paste-buffer",
-                    "-p",
-                    "-r",
-                    "-d",
-                    "-b",
-                    name.as_str(),
-                    "-t",
-                    pane
-                ],
-            ],
-            Some(text.as_bytes().to_vec()),
-            Method::Paste,
-        )
+        let cmds = panes
+            .iter()
+            .map(|p| tcmd!["send-keys", "-t", *p, "-l", "--", text])
+            .collect();
+        return (cmds, None, Method::Literal);
     }
+    let mut cmds = vec![tcmd!["load-buffer", "-b", buffer, "-"]];
+    for p in panes {
+        cmds.push(tcmd!["paste-buffer", "-p", "-r", "-b", buffer, "-t", *p]);
+    }
+    cmds.push(tcmd!["delete-buffer", "-b", buffer]);
+    (cmds, Some(text.as_bytes().to_vec()), Method::Paste)
 }
 
 /// Deliver `text` to `agent` and verify it was submitted. See the module comment.
@@ -308,147 +300,397 @@ pub fn send(
     text: &str,
     opts: &SendOptions,
 ) -> Result<Delivered, DeliveryError> {
+    send_many(tmux, team, &[agent], text, opts)
+        .pop()
+        .unwrap_or(Err(DeliveryError::Empty))
+}
+
+/// Deliver the same `text` to several agents at once; one result per agent, in order.
+///
+/// Without `--when-idle` all of them go through one pipeline: every lock taken (in the
+/// order given, so two broadcasts cannot deadlock), one observation of all panes, one tmux
+/// invocation typing into all, one submit batch, one verification loop — a broadcast to 13
+/// agents costs about what one send costs. With `--when-idle` each agent waits on its own
+/// thread.
+pub fn send_many(
+    tmux: &Tmux,
+    team: &Team,
+    agents: &[&Agent],
+    text: &str,
+    opts: &SendOptions,
+) -> Vec<Result<Delivered, DeliveryError>> {
     let started = Instant::now();
     if text.is_empty() {
-        return Err(DeliveryError::Empty);
+        return agents.iter().map(|_| Err(DeliveryError::Empty)).collect();
     }
-    let preset =
-        Preset::for_agent(team, agent).map_err(|e| DeliveryError::Preset(e.to_string()))?;
-    let observe = || {
-        observe_agent(tmux, team, agent, &preset, Local::now()).map_err(|e| {
-            match e.downcast::<TmuxError>() {
-                Ok(t) => DeliveryError::Tmux(t),
-                Err(e) => DeliveryError::Preset(e.to_string()),
-            }
-        })
-    };
+    if opts.when_idle.is_some() && agents.len() > 1 {
+        return std::thread::scope(|s| {
+            let handles: Vec<_> = agents
+                .iter()
+                .map(|a| s.spawn(move || send(tmux, team, a, text, opts)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(DeliveryError::Preset("the delivery thread panicked".into()))
+                    })
+                })
+                .collect()
+        });
+    }
+    let mut cache = PresetCache::default();
+    let mut results: Vec<Option<Result<Delivered, DeliveryError>>> =
+        agents.iter().map(|_| None).collect();
+    let mut jobs: Vec<(usize, &Agent, Preset)> = Vec::new();
+    for (i, agent) in agents.iter().enumerate() {
+        match cache.get(team, agent) {
+            Ok(p) => jobs.push((i, agent, p)),
+            Err(e) => results[i] = Some(Err(DeliveryError::Preset(e.to_string()))),
+        }
+    }
     let deadline = opts.when_idle.map(|d| started + d);
     loop {
-        // With --when-idle, wait without the lock so other senders are not held up.
-        if deadline.is_some() {
-            let obs = observe()?;
-            if judge(&obs, true)? == Verdict::Wait {
-                if deadline.is_some_and(|d| Instant::now() >= d) {
-                    return Err(DeliveryError::Timeout {
-                        agent: agent.name.clone(),
-                        state: obs.state,
-                        waited: started.elapsed(),
-                    });
+        // With --when-idle (one agent), wait without the lock so other senders go on.
+        if let (Some(deadline), Some((i, agent, preset))) = (deadline, jobs.first()) {
+            match observe_agent(tmux, team, agent, preset, Local::now()) {
+                Err(e) => {
+                    results[*i] = Some(Err(anyhow_to_delivery(e)));
+                    break;
                 }
-                std::thread::sleep(opts.poll);
-                continue;
+                Ok(obs) => match judge(&obs, true) {
+                    Err(e) => {
+                        results[*i] = Some(Err(e));
+                        break;
+                    }
+                    Ok(Verdict::Wait) => {
+                        if Instant::now() >= deadline {
+                            results[*i] = Some(Err(DeliveryError::Timeout {
+                                agent: agent.name.clone(),
+                                state: obs.state,
+                                waited: started.elapsed(),
+                            }));
+                            break;
+                        }
+                        std::thread::sleep(opts.poll);
+                        continue;
+                    }
+                    Ok(Verdict::Go { .. }) => {}
+                },
             }
         }
-        let guard = lock(team, &agent.name)?;
-        let obs = observe()?;
-        let verdict = judge(&obs, deadline.is_some())?;
-        let Verdict::Go { queued } = verdict else {
-            drop(guard);
-            continue;
-        };
-        let Some(pane) = obs.pane.clone() else {
-            return Err(DeliveryError::Missing {
-                agent: agent.name.clone(),
-            });
-        };
-        let result = type_and_submit(tmux, &preset, &obs, &pane, text, opts, queued);
-        drop(guard);
-        return result.map(|(method, submits)| Delivered {
-            agent: agent.name.clone(),
-            pane,
-            method,
-            submits,
-            queued,
-            elapsed: started.elapsed(),
-        });
+        let waited = deliver_locked(
+            tmux,
+            team,
+            &jobs,
+            text,
+            opts,
+            deadline.is_some(),
+            started,
+            &mut results,
+        );
+        if !waited {
+            break;
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(DeliveryError::Empty)))
+        .collect()
+}
+
+fn anyhow_to_delivery(e: anyhow::Error) -> DeliveryError {
+    match e.downcast::<TmuxError>() {
+        Ok(t) => DeliveryError::Tmux(t),
+        Err(e) => DeliveryError::Preset(e.to_string()),
     }
 }
 
-fn type_and_submit(
+/// One agent on its way through the pipeline.
+struct Job<'a> {
+    slot: usize,
+    agent: &'a Agent,
+    preset: &'a Preset,
+    pane: String,
+    queued: bool,
+    before: u64,
+    typed: u64,
+    submits: u32,
+    saw_draft: bool,
+    draft_visible: bool,
+    window_end: Option<Instant>,
+    attempts_left: u32,
+}
+
+/// Take the locks, observe, refuse or type, submit and verify. Returns true when the (only)
+/// agent was not ready and --when-idle should look again.
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
+fn deliver_locked(
     tmux: &Tmux,
-    preset: &Preset,
-    obs: &Observation,
-    pane: &str,
+    team: &Team,
+    jobs: &[(usize, &Agent, Preset)],
     text: &str,
     opts: &SendOptions,
-    queued: bool,
-) -> Result<(Method, u32), DeliveryError> {
-    if obs.in_mode {
-        // Out of copy mode first; if it left by itself meanwhile, that is fine too.
-        let _ = tmux.run(&tcmd!["send-keys", "-t", pane, "-X", "cancel"]);
+    waiting_ok: bool,
+    started: Instant,
+    results: &mut [Option<Result<Delivered, DeliveryError>>],
+) -> bool {
+    let mut guards = Vec::new();
+    let mut locked: Vec<&(usize, &Agent, Preset)> = Vec::new();
+    for job in jobs {
+        match lock(team, &job.1.name) {
+            Ok(g) => {
+                guards.push(g);
+                locked.push(job);
+            }
+            Err(e) => results[job.0] = Some(Err(e)),
+        }
     }
-    let before = obs.screen_hash;
-    let (cmds, input, method) = type_cmds(pane, text);
-    if let Err(e) = tmux.run_batch_input(&cmds, input.as_deref()) {
-        if method == Method::Paste {
-            if let Some(name) = cmds.first().and_then(|c| c.get(2)) {
-                let _ = tmux.run(&tcmd!["delete-buffer", "-b", name.as_str()]);
+    let pairs: Vec<(&Agent, &Preset)> = locked.iter().map(|(_, a, p)| (*a, p)).collect();
+    let (observations, memory) = match observe_agents(tmux, team, &pairs, Local::now()) {
+        Ok(o) => o,
+        Err(e) => {
+            for (slot, _, _) in &locked {
+                results[*slot] = Some(Err(DeliveryError::Tmux(clone_tmux_error(&e))));
+            }
+            return false;
+        }
+    };
+
+    // Judge each agent; build the typing batch for those that go.
+    let (mut cmds, method) = (memory, method_of(text));
+    let buffer = unique_buffer();
+    let mut running: Vec<Job> = Vec::new();
+    let mut cancel = Vec::new();
+    for ((slot, agent, preset), obs) in locked.iter().zip(&observations) {
+        match judge(obs, waiting_ok) {
+            Err(e) => results[*slot] = Some(Err(e)),
+            Ok(Verdict::Wait) => return true,
+            Ok(Verdict::Go { queued }) => {
+                let Some(pane) = obs.pane.clone() else {
+                    results[*slot] = Some(Err(DeliveryError::Missing {
+                        agent: agent.name.clone(),
+                    }));
+                    continue;
+                };
+                if obs.in_mode {
+                    cancel.push(tcmd!["send-keys", "-t", pane.as_str(), "-X", "cancel"]);
+                }
+                running.push(Job {
+                    slot: *slot,
+                    agent,
+                    preset,
+                    pane,
+                    queued,
+                    before: obs.screen_hash,
+                    typed: obs.screen_hash,
+                    submits: 0,
+                    saw_draft: false,
+                    draft_visible: true,
+                    window_end: None,
+                    attempts_left: opts.attempts.max(1),
+                });
             }
         }
-        return Err(e.into());
+    }
+    if running.is_empty() {
+        let _ = tmux.run_batch(&cmds);
+        return false;
+    }
+    // Out of copy mode first; a pane that left by itself meanwhile is fine too.
+    for c in &cancel {
+        let _ = tmux.run(c);
+    }
+    let panes: Vec<&str> = running.iter().map(|j| j.pane.as_str()).collect();
+    let (typing, input, _) = typing_batch(&panes, text, &buffer);
+    cmds.extend(typing);
+    if let Err(e) = tmux.run_batch_input(&cmds, input.as_deref()) {
+        if method == Method::Paste {
+            let _ = tmux.run(&tcmd!["delete-buffer", "-b", buffer.as_str()]);
+        }
+        for j in &running {
+            results[j.slot] = Some(Err(DeliveryError::Tmux(clone_tmux_error(&e))));
+        }
+        return false;
     }
     let typed_at = Instant::now();
 
-    // Wait for the text to show (bounded: longer for long text).
+    // Wait (bounded) for the text to show on each screen.
     let echo_limit = Duration::from_millis(1000) + Duration::from_millis((text.len() / 20) as u64);
-    let mut typed = before;
-    while typed_at.elapsed() < echo_limit {
-        let h = screen_hash(&capture(tmux, pane)?);
-        if h != before {
-            typed = h;
+    loop {
+        // A busy agent's screen changes by itself: for it, wait until the text itself
+        // shows on its input line.
+        let waiting: Vec<&str> = running
+            .iter()
+            .filter(|j| j.typed == j.before || (j.queued && !j.saw_draft))
+            .map(|j| j.pane.as_str())
+            .collect();
+        if waiting.is_empty() || typed_at.elapsed() >= echo_limit {
             break;
         }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    if let Some(rest) = preset.submit_delay.checked_sub(typed_at.elapsed()) {
-        std::thread::sleep(rest);
+        std::thread::sleep(Duration::from_millis(4));
+        let Ok(looks) = look_many(tmux, &waiting) else {
+            continue;
+        };
+        for j in &mut running {
+            if let Some(l) = looks.get(&j.pane) {
+                j.typed = screen_hash(&l.screen);
+                j.saw_draft |= read_screen(j.preset, &l.screen).draft.is_some();
+            }
+        }
     }
 
-    let mut submits = 0;
-    let mut draft_visible = true;
-    for _ in 0..opts.attempts.max(1) {
-        // The submit key again only while the text visibly sits on the input line; else
-        // just watch the screen for one more window.
-        if submits == 0 || draft_visible {
-            tmux.run(&tcmd!["send-keys", "-t", pane, "Enter"])?;
-            submits += 1;
+    // Submit each after its preset's delay, verify, and retry the submit key while the text
+    // still sits on the input line.
+    while !running.is_empty() {
+        let now = Instant::now();
+        let due: Vec<usize> = running
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| {
+                j.window_end.is_none_or(|end| now >= end)
+                    && j.attempts_left > 0
+                    && typed_at + j.preset.submit_delay <= now
+                    && (j.submits == 0 || j.draft_visible)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if !due.is_empty() {
+            let enter: Vec<Cmd> = due
+                .iter()
+                .map(|&i| tcmd!["send-keys", "-t", running[i].pane.as_str(), "Enter"])
+                .collect();
+            if let Err(e) = tmux.run_batch(&enter) {
+                for &i in &due {
+                    results[running[i].slot] = Some(Err(DeliveryError::Tmux(clone_tmux_error(&e))));
+                }
+                running = running
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| !due.contains(i))
+                    .map(|(_, j)| j)
+                    .collect();
+                continue;
+            }
+            let end = Instant::now() + opts.verify_window;
+            for &i in &due {
+                running[i].submits += 1;
+                running[i].attempts_left -= 1;
+                running[i].window_end = Some(end);
+            }
         }
-        let window_end = Instant::now() + opts.verify_window;
-        loop {
-            std::thread::sleep(Duration::from_millis(5));
-            let (screen, dead) = look(tmux, pane)?;
-            let h = screen_hash(&screen);
-            let r = read_screen(preset, &screen);
-            let changed = h != before && h != typed;
+        // A job whose text never showed and whose window ran out without a draft on
+        // screen spends an attempt watching.
+        for j in &mut running {
+            if j.submits > 0
+                && !j.draft_visible
+                && j.window_end.is_some_and(|end| Instant::now() >= end)
+            {
+                j.attempts_left = j.attempts_left.saturating_sub(1);
+                j.window_end = Some(Instant::now() + opts.verify_window);
+            }
+        }
+        let (done, pending): (Vec<Job>, Vec<Job>) = running.into_iter().partition(|j| {
+            j.submits > 0
+                && j.attempts_left == 0
+                && j.window_end.is_some_and(|end| Instant::now() >= end)
+        });
+        for j in done {
+            results[j.slot] = Some(Err(DeliveryError::NotSubmitted {
+                agent: j.agent.name.clone(),
+                submits: j.submits,
+            }));
+        }
+        running = pending;
+        let submitted: Vec<&str> = running
+            .iter()
+            .filter(|j| j.submits > 0)
+            .map(|j| j.pane.as_str())
+            .collect();
+        if submitted.is_empty() {
+            // Wait for the first submit to be due.
+            let next = running
+                .iter()
+                .map(|j| typed_at + j.preset.submit_delay)
+                .min()
+                .unwrap_or_else(Instant::now);
+            if let Some(d) = next.checked_duration_since(Instant::now()) {
+                std::thread::sleep(d);
+            }
+            continue;
+        }
+        std::thread::sleep(Duration::from_millis(4));
+        let looks = match look_many(tmux, &submitted) {
+            Ok(l) => l,
+            Err(_) => {
+                // A pane went away: look at each alone; the gone ones fail.
+                let mut looks = std::collections::HashMap::new();
+                let mut gone = Vec::new();
+                for p in &submitted {
+                    match look_many(tmux, &[p]) {
+                        Ok(mut one) => looks.extend(one.drain()),
+                        Err(e) => gone.push(((*p).to_string(), e)),
+                    }
+                }
+                for (p, e) in gone {
+                    if let Some(j) = running.iter().find(|j| j.pane == p) {
+                        results[j.slot] = Some(Err(DeliveryError::Tmux(e)));
+                    }
+                    running.retain(|j| j.pane != p);
+                }
+                looks
+            }
+        };
+        let mut still = Vec::new();
+        for mut j in running {
+            let Some(l) = looks.get(&j.pane) else {
+                still.push(j);
+                continue;
+            };
+            let h = screen_hash(&l.screen);
+            let r = read_screen(j.preset, &l.screen);
+            let changed = h != j.before && h != j.typed;
             // The agent reacted: it works, asks something, hit its limit, or exited.
             let reacted = matches!(r.state, Some(State::Busy | State::Waiting | State::Limited))
-                && !(queued && r.state == Some(State::Busy))
-                && h != before;
-            let input_empty = r.input_visible && r.draft.is_none() && changed;
-            if dead || reacted || input_empty || (preset.input.is_none() && changed) {
-                return Ok((method, submits));
-            }
-            draft_visible = r.draft.is_some();
-            if Instant::now() >= window_end {
-                break;
+                && !(j.queued && r.state == Some(State::Busy))
+                && h != j.before;
+            let input_empty =
+                r.input_visible && r.draft.is_none() && changed && (!j.queued || j.saw_draft);
+            if j.submits > 0
+                && (l.dead || reacted || input_empty || (j.preset.input.is_none() && changed))
+            {
+                results[j.slot] = Some(Ok(Delivered {
+                    agent: j.agent.name.clone(),
+                    pane: j.pane.clone(),
+                    method,
+                    submits: j.submits,
+                    queued: j.queued,
+                    elapsed: started.elapsed(),
+                }));
+            } else {
+                j.draft_visible = r.draft.is_some();
+                still.push(j);
             }
         }
+        running = still;
     }
-    Err(DeliveryError::NotSubmitted {
-        agent: obs.agent.clone(),
-        submits,
-    })
+    drop(guards);
+    false
 }
 
-/// The pane's screen and whether its program has exited, in one tmux invocation.
-fn look(tmux: &Tmux, pane: &str) -> Result<(String, bool), TmuxError> {
-    let out = tmux.run_batch(&[
-        crate::state::observe::capture_cmd(pane),
-        tcmd!["display-message", "-p", "-t", pane, "#{pane_dead}"],
-    ])?;
-    let body = out.strip_suffix('\n').unwrap_or(&out);
-    let (screen, dead) = body.rsplit_once('\n').unwrap_or(("", body));
-    Ok((screen.to_string(), dead.trim() == "1"))
+fn method_of(text: &str) -> Method {
+    if is_literal(text) {
+        Method::Literal
+    } else {
+        Method::Paste
+    }
+}
+
+fn clone_tmux_error(e: &TmuxError) -> TmuxError {
+    TmuxError::Failed {
+        command: "tmux".into(),
+        stderr: e.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -485,30 +727,31 @@ mod tests {
 
     #[test]
     fn literal_text_is_one_send_keys_with_double_dash() {
-        let (cmds, input, m) = type_cmds("%3", "-rf;");
+        let (cmds, input, m) = typing_batch(&["%3", "%4"], "-rf;", "b");
         assert_eq!(m, Method::Literal);
         assert!(input.is_none());
-        assert_eq!(
-            cmds,
-            vec![tcmd!["send-keys", "-t", "%3", "-l", "--", "-rf;"]]
-        );
+        assert_eq!(cmds[0], tcmd!["send-keys", "-t", "%3", "-l", "--", "-rf;"]);
+        assert_eq!(cmds[1], tcmd!["send-keys", "-t", "%4", "-l", "--", "-rf;"]);
         // The trailing `;` is escaped when the batch is built.
-        let args = crate::tmux::batch_args(&cmds);
+        let args = crate::tmux::batch_args(&cmds[..1]);
         assert_eq!(args.last().map(String::as_str), Some("-rf\\;"));
     }
 
     #[test]
     fn several_lines_are_one_bracketed_paste_from_stdin() {
-        let (cmds, input, m) = type_cmds("%3", "a\nb");
+        let (cmds, input, m) = typing_batch(&["%3", "%4"], "a\nb", "buf");
         assert_eq!(m, Method::Paste);
         assert_eq!(input.as_deref(), Some(&b"a\nb"[..]));
-        assert_eq!(cmds[0][0], "load-buffer");
-        assert_eq!(cmds[0].last().map(String::as_str), Some("-"));
+        assert_eq!(cmds[0], tcmd!["load-buffer", "-b", "buf", "-"]);
         assert_eq!(
-            cmds[1][..5],
-            tcmd!["paste-buffer", "-p", "-r", "-d", "-b"][..]
+            cmds[1],
+            tcmd!["paste-buffer", "-p", "-r", "-b", "buf", "-t", "%3"]
         );
-        assert_eq!(cmds[0][2], cmds[1][5], "the same unique buffer");
+        assert_eq!(
+            cmds[2],
+            tcmd!["paste-buffer", "-p", "-r", "-b", "buf", "-t", "%4"]
+        );
+        assert_eq!(cmds[3], tcmd!["delete-buffer", "-b", "buf"]);
     }
 
     #[test]

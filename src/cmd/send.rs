@@ -88,25 +88,11 @@ pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<Exit> {
         };
     }
 
-    let results: Vec<(String, Result<Delivered, DeliveryError>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = targets
-            .iter()
-            .map(|agent| {
-                let (tmux, team, text, opts) = (&ctx.tmux, &team, &text, &opts);
-                s.spawn(move || deliver::send(tmux, team, agent, text, opts))
-            })
-            .collect();
-        targets
-            .iter()
-            .zip(handles)
-            .map(|(agent, h)| {
-                let r = h.join().unwrap_or_else(|_| {
-                    Err(DeliveryError::Preset("the delivery thread panicked".into()))
-                });
-                (agent.name.clone(), r)
-            })
-            .collect()
-    });
+    let results: Vec<(String, Result<Delivered, DeliveryError>)> = targets
+        .iter()
+        .map(|a| a.name.clone())
+        .zip(deliver::send_many(&ctx.tmux, &team, &targets, &text, &opts))
+        .collect();
     let mut failed = false;
     for (agent, r) in &results {
         failed |= r.is_err();

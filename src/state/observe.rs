@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Local};
 
 use super::Observation;
-use super::detect::{self, Decision, Memory, PaneView};
+use super::detect::{self, Memory, PaneView};
 use super::presets::Preset;
 use crate::config::{Agent, PresetSpec, Team};
 use crate::tcmd;
@@ -85,8 +85,18 @@ pub fn capture(tmux: &Tmux, pane: &str) -> Result<String, TmuxError> {
     tmux.run(&capture_cmd(pane))
 }
 
-/// Capture several panes in one tmux invocation; pane id → screen.
-pub fn capture_many(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, String>, TmuxError> {
+/// A pane's screen as captured, and whether its program has exited.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Look {
+    /// The visible screen.
+    pub screen: String,
+    /// Whether the pane is dead.
+    pub dead: bool,
+}
+
+/// Capture several panes in one tmux invocation; pane id → screen (and death). Each capture
+/// is followed by a `display-message -p` marker line carrying `#{pane_dead}`.
+pub fn look_many(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, Look>, TmuxError> {
     let mut out = HashMap::new();
     if panes.is_empty() {
         return Ok(out);
@@ -94,25 +104,45 @@ pub fn capture_many(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, Strin
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let marker = format!("atlas-capture-end-{}-{nanos}", std::process::id());
+    let marker = format!("atlas-capture-end-{}-{nanos} ", std::process::id());
     let mut cmds = Vec::new();
     for p in panes {
         cmds.push(capture_cmd(p));
-        cmds.push(tcmd!["display-message", "-p", "-t", *p, marker.as_str()]);
+        cmds.push(tcmd![
+            "display-message",
+            "-p",
+            "-t",
+            *p,
+            format!("{marker}#{{pane_dead}}")
+        ]);
     }
     let text = tmux.run_batch(&cmds)?;
     let mut it = panes.iter();
     let mut current = String::new();
     for line in text.split_inclusive('\n') {
-        if line.trim_end_matches('\n') == marker {
+        if let Some(flag) = line.trim_end_matches('\n').strip_prefix(&marker) {
             if let Some(p) = it.next() {
-                out.insert((*p).to_string(), std::mem::take(&mut current));
+                out.insert(
+                    (*p).to_string(),
+                    Look {
+                        screen: std::mem::take(&mut current),
+                        dead: flag == "1",
+                    },
+                );
             }
         } else {
             current.push_str(line);
         }
     }
     Ok(out)
+}
+
+/// Capture several panes in one tmux invocation; pane id → screen.
+pub fn capture_many(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, String>, TmuxError> {
+    Ok(look_many(tmux, panes)?
+        .into_iter()
+        .map(|(k, v)| (k, v.screen))
+        .collect())
 }
 
 /// The tmux commands that write a decision's memory to a pane's options.
@@ -166,61 +196,63 @@ pub fn observe_team(
     team: &Team,
     now: DateTime<Local>,
 ) -> anyhow::Result<Vec<Observation>> {
-    let listed = list(tmux, &team.session)?;
+    let mut cache = PresetCache::default();
     let agents: Vec<&Agent> = team.agents().collect();
-    let panes: Vec<&str> = agents
+    let presets = agents
         .iter()
-        .filter_map(|a| pane_of(&listed, &a.name).map(|l| l.info.id.as_str()))
-        .collect();
-    let screens = match capture_many(tmux, &panes) {
-        Ok(s) => s,
-        // A pane went away between the two calls: list again once.
-        Err(_) => {
-            let listed = list(tmux, &team.session)?;
-            let panes: Vec<&str> = agents
-                .iter()
-                .filter_map(|a| pane_of(&listed, &a.name).map(|l| l.info.id.as_str()))
-                .collect();
-            let screens = capture_many(tmux, &panes)?;
-            return finish(tmux, team, &agents, &listed, &screens, now);
-        }
-    };
-    finish(tmux, team, &agents, &listed, &screens, now)
+        .map(|a| cache.get(team, a))
+        .collect::<anyhow::Result<Vec<Preset>>>()?;
+    let pairs: Vec<(&Agent, &Preset)> = agents.iter().copied().zip(presets.iter()).collect();
+    let (obs, writes) = observe_agents(tmux, team, &pairs, now)?;
+    // Memory is a hint for the next observer; failing to write it changes nothing now.
+    let _ = tmux.run_batch(&writes);
+    Ok(obs)
 }
 
-fn finish(
+/// Observe some agents of the team (each with its compiled preset): two tmux invocations.
+/// The memory writes are returned, not run, so a caller can batch them with its own work.
+pub fn observe_agents(
     tmux: &Tmux,
     team: &Team,
-    agents: &[&Agent],
-    listed: &[Listed],
-    screens: &HashMap<String, String>,
+    agents: &[(&Agent, &Preset)],
     now: DateTime<Local>,
-) -> anyhow::Result<Vec<Observation>> {
-    let mut cache = PresetCache::default();
+) -> Result<(Vec<Observation>, Vec<Cmd>), TmuxError> {
+    let listed = list(tmux, &team.session)?;
+    let panes: Vec<&str> = agents
+        .iter()
+        .filter_map(|(a, _)| pane_of(&listed, &a.name).map(|l| l.info.id.as_str()))
+        .collect();
+    let looks = match look_many(tmux, &panes) {
+        Ok(l) => l,
+        // A pane went away between the two calls: look at each one alone.
+        Err(_) => {
+            let mut looks = HashMap::new();
+            for p in &panes {
+                if let Ok(mut one) = look_many(tmux, &[p]) {
+                    looks.extend(one.drain());
+                }
+            }
+            looks
+        }
+    };
     let mut out = Vec::new();
     let mut writes = Vec::new();
-    for agent in agents {
-        let preset = cache.get(team, agent)?;
-        let l = pane_of(listed, &agent.name);
+    for (agent, preset) in agents {
+        let l = pane_of(&listed, &agent.name);
         let view = l.and_then(|l| {
-            screens.get(&l.info.id).map(|s| PaneView {
+            looks.get(&l.info.id).map(|look| PaneView {
                 info: &l.info,
-                screen: s.as_str(),
+                screen: look.screen.as_str(),
                 memory: l.memory,
             })
         });
-        let Decision {
-            observation,
-            updates,
-        } = detect::decide(&agent.name, &agent.window, view.as_ref(), &preset, now);
-        if let Some(p) = &observation.pane {
-            writes.extend(update_cmds(p, &updates));
+        let d = detect::decide(&agent.name, &agent.window, view.as_ref(), preset, now);
+        if let Some(p) = &d.observation.pane {
+            writes.extend(update_cmds(p, &d.updates));
         }
-        out.push(observation);
+        out.push(d.observation);
     }
-    // Memory is a hint for the next observer; failing to write it changes nothing now.
-    let _ = tmux.run_batch(&writes);
-    Ok(out)
+    Ok((out, writes))
 }
 
 /// Observe one agent: list its session's panes, capture its screen, decide, remember.
@@ -231,26 +263,11 @@ pub fn observe_agent(
     preset: &Preset,
     now: DateTime<Local>,
 ) -> anyhow::Result<Observation> {
-    let listed = list(tmux, &team.session)?;
-    let l = pane_of(&listed, &agent.name);
-    let screen = match l {
-        Some(l) => match capture(tmux, &l.info.id) {
-            Ok(s) => Some(s),
-            Err(TmuxError::Failed { .. }) => None,
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
-    };
-    let view = l.zip(screen.as_deref()).map(|(l, s)| PaneView {
-        info: &l.info,
-        screen: s,
-        memory: l.memory,
-    });
-    let d = detect::decide(&agent.name, &agent.window, view.as_ref(), preset, now);
-    if let Some(p) = &d.observation.pane {
-        let _ = tmux.run_batch(&update_cmds(p, &d.updates));
-    }
-    Ok(d.observation)
+    let (mut obs, writes) = observe_agents(tmux, team, &[(agent, preset)], now)?;
+    // Memory is a hint for the next observer; failing to write it changes nothing now.
+    let _ = tmux.run_batch(&writes);
+    obs.pop()
+        .ok_or_else(|| anyhow::anyhow!("no observation of {}", agent.name))
 }
 
 #[cfg(test)]
