@@ -278,9 +278,16 @@ pub struct MenuArgs {
 /// `atlas demo-agent`.
 #[derive(Debug, Args)]
 pub struct DemoAgentArgs {
-    /// Seconds of pretend work per directive.
+    /// Seconds of pretend work per directive ($ATLAS_DEMO_WORK overrides).
     #[arg(long, default_value_t = 3.0)]
     pub work: f64,
+    /// Seconds in the starting state before the prompt ($ATLAS_DEMO_START overrides).
+    #[arg(long, default_value_t = 1.0)]
+    pub start_delay: f64,
+    /// Record mode (for delivery tests): append each submitted message to FILE, exactly as
+    /// received, followed by 0x1E and a newline; no work, no handoff.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 /// `atlas signal`.
