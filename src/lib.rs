@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod coord;
+pub mod deliver;
 pub mod demo;
 pub mod duration;
 pub mod error;
