@@ -19,4 +19,5 @@ pub mod layout;
 pub mod queue;
 pub mod state;
 pub mod status;
+pub mod supervisor;
 pub mod tmux;
