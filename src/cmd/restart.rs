@@ -14,6 +14,9 @@ use crate::tmux::{Cmd, Tmux};
 /// The commands that restart an agent in pane `pane`: respawn with `resume` (or `command`
 /// when `fresh`), same cwd and environment, logging kept open, the supervisor's marks
 /// cleared.
+///
+/// tmux 3.3a: `pipe-pane` on a dead pane fails, and a dead pane's pipe closes some time
+/// after the respawn, so the pipe is closed and reopened after the respawn.
 pub fn restart_commands(
     team: &Team,
     agent: &Agent,
@@ -45,6 +48,9 @@ pub fn restart_commands(
         tcmd!["set-option", "-p", "-t", pane, "-u", "@atlas_state"],
         tcmd!["set-option", "-p", "-t", pane, "-u", "@atlas_signal"],
         respawn,
+        // A dead pane's pipe closes after a respawn (asynchronously); close it now and
+        // open a fresh one, in the same batch, so no output is missed.
+        tcmd!["pipe-pane", "-t", pane],
         tcmd![
             "pipe-pane",
             "-o",
