@@ -576,15 +576,15 @@ impl<'a> EntryView<'a> {
 /// Where each `\n` of `text` is (a word at a time: entries are short, and one call per
 /// line of a general-purpose search costs more than the search itself).
 pub fn newlines(text: &str, out: &mut Vec<usize>) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const ONES: u128 = 0x0101_0101_0101_0101_0101_0101_0101_0101;
+    const LOW7: u128 = 0x7f7f_7f7f_7f7f_7f7f_7f7f_7f7f_7f7f_7f7f;
     out.clear();
     let b = text.as_bytes();
     let mut i = 0;
-    while i + 8 <= b.len() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        let x = u64::from_le_bytes(w) ^ (ONES * u64::from(b'\n'));
+    while i + 16 <= b.len() {
+        let mut w = [0u8; 16];
+        w.copy_from_slice(&b[i..i + 16]);
+        let x = u128::from_le_bytes(w) ^ (ONES * u128::from(b'\n'));
         // A byte's high bit is set exactly where x has a zero byte.
         let y = (x & LOW7).wrapping_add(LOW7);
         let mut m = !(y | x | LOW7);
@@ -592,7 +592,7 @@ pub fn newlines(text: &str, out: &mut Vec<usize>) {
             out.push(i + (m.trailing_zeros() / 8) as usize);
             m &= m - 1;
         }
-        i += 8;
+        i += 16;
     }
     for (j, &c) in b[i..].iter().enumerate() {
         if c == b'\n' {

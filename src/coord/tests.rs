@@ -777,3 +777,13 @@ fn the_rules_fast_path_reads_what_the_full_reading_reads() {
         .unwrap();
     assert!(checked);
 }
+
+proptest! {
+    #[test]
+    fn newline_positions_are_exact(s in "[a\\n\\x0b\\x09\\x8a\u{e000}\u{a0a}\u{0}]{0,80}") {
+        let mut got = Vec::new();
+        parse::newlines(&s, &mut got);
+        let want: Vec<usize> = s.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect();
+        prop_assert_eq!(got, want);
+    }
+}
