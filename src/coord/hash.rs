@@ -98,8 +98,8 @@ pub fn re_hash(re: &str) -> Option<u64> {
 
 /// A `Re:` value as a header text: trimmed, a leading `## ` dropped.
 pub fn strip_re(re: &str) -> &str {
-    let t = re.trim();
-    t.strip_prefix("## ").unwrap_or(t).trim_start()
+    let t = super::parse::trim(re);
+    super::parse::trim_start(t.strip_prefix("## ").unwrap_or(t))
 }
 
 /// Whether two ids (header texts) name the same entry once normalized (what the rules

@@ -86,7 +86,7 @@ impl Status {
     /// The known status this text names (case-insensitive, surrounding white space
     /// ignored), if any.
     pub fn parse(text: &str) -> Option<Status> {
-        let t = text.trim();
+        let t = parse::trim(text);
         Status::ALL
             .into_iter()
             .find(|s| s.as_str().eq_ignore_ascii_case(t))

@@ -170,7 +170,7 @@ pub fn parse_header(text: &str) -> Result<Header<'_>, String> {
     if trim(to).is_empty() {
         return Err("no recipient names after the arrow".into());
     }
-    if to.contains(',') && recipients(to).any(str::is_empty) {
+    if to.as_bytes().contains(&b',') && recipients(to).any(str::is_empty) {
         return Err("an empty recipient name (two commas, or a comma at an end)".into());
     }
     Ok(Header {
