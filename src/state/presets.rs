@@ -102,7 +102,7 @@ const GEMINI: Builtin = Builtin {
     ],
     idle: &[r"^[│ \t]*>[ \t\u{a0}]+[^\n]*(?:\n[^\n]*){0,4}\z"],
     limited: &[
-        r"(?i)(?:reset after|resets? (?:at|in)) (?P<reset>\d[0-9:.hms ]*(?:[ap]m)?)",
+        r"(?i)(?:quota|limit|capacity)[^\n]*?(?:reset after|resets? (?:at|in)) (?P<reset>\d[0-9:.hms ]*(?:[ap]m)?)",
         r"(?i)reached your daily [^\n]*quota limit",
         r"(?i)usage limit reached",
         r"(?i)exhausted your (?:daily quota|capacity)",
