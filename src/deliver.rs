@@ -247,6 +247,9 @@ fn judge(obs: &Observation, waiting_allowed: bool) -> Result<Verdict, DeliveryEr
         State::Failed => Err(DeliveryError::Failed { agent }),
         State::Waiting if waiting_allowed => Ok(Verdict::Wait),
         State::Waiting => Err(DeliveryError::Waiting { agent }),
+        // A limited agent is at its prompt (the supervisor tells it to continue after the
+        // reset); --when-idle waits for the limit to end.
+        State::Limited if waiting_allowed => Ok(Verdict::Wait),
         State::Idle | State::Limited => draft(obs).map(|()| Verdict::Go { queued: false }),
         _ if waiting_allowed => Ok(Verdict::Wait),
         State::Busy if obs.source == Source::Screen && obs.input_visible => {
@@ -797,5 +800,13 @@ mod tests {
             Err(DeliveryError::Busy { .. })
         ));
         assert_eq!(judge(&hidden, true).unwrap(), Verdict::Wait);
+        assert_eq!(
+            judge(&obs(State::Limited, Source::Screen), false).unwrap(),
+            Verdict::Go { queued: false }
+        );
+        assert_eq!(
+            judge(&obs(State::Limited, Source::Screen), true).unwrap(),
+            Verdict::Wait
+        );
     }
 }
