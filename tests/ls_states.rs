@@ -203,3 +203,25 @@ fn ls_costs_two_tmux_calls_when_nothing_changed() {
     let calls = std::fs::read_to_string(&count).unwrap().lines().count();
     assert_eq!(calls, 2, "tmux invocations for ls of 4 agents");
 }
+
+#[test]
+fn hooks_claude_prints_settings_that_call_signal() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::Server::new();
+    let o = output(server.atlas(dir.path()).args(["hooks", "claude"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for (event, state) in [
+        ("SessionStart", "idle"),
+        ("UserPromptSubmit", "busy"),
+        ("Notification", "waiting"),
+        ("Stop", "idle"),
+    ] {
+        let cmd = v["hooks"][event][0]["hooks"][0]["command"]
+            .as_str()
+            .unwrap();
+        assert!(cmd.ends_with(&format!("signal {state}")), "{event}: {cmd}");
+    }
+    let o = output(server.atlas(dir.path()).args(["hooks", "vim"]));
+    assert_eq!(o.status.code(), Some(2));
+}
