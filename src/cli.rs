@@ -260,6 +260,12 @@ pub struct MenuArgs {
     /// Which menu: the main one, or the agent chooser for an action.
     #[arg(long, value_name = "ACTION")]
     pub pick: Option<String>,
+    /// The tmux client to show the menu on (default: tmux's choice).
+    #[arg(long, value_name = "CLIENT")]
+    pub client: Option<String>,
+    /// The pane the menu was opened from (`%N`).
+    #[arg(long, value_name = "PANE")]
+    pub pane: Option<String>,
 }
 
 /// `atlas demo-agent`.

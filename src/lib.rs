@@ -14,5 +14,7 @@ pub mod error;
 pub mod escape;
 pub mod events;
 pub mod layout;
+pub mod menu;
+pub mod plugin;
 pub mod state;
 pub mod tmux;
