@@ -39,7 +39,12 @@ main() {
 	local version bin cargo
 	version="$(plugin_version "$CURRENT_DIR")"
 	if bin="$(find_atlas "$CURRENT_DIR" "$version" "$(get_tmux_option "$atlas_bin_option" "$atlas_bin_default")")"; then
-		"$bin" plugin init --bin "$bin"
+		# The server this file runs for (TPM runs it inside tmux), named explicitly.
+		if [ -n "$TMUX" ]; then
+			"$bin" -S "${TMUX%%,*}" plugin init --bin "$bin"
+		else
+			"$bin" plugin init --bin "$bin"
+		fi
 		return
 	fi
 	cargo="$(find_cargo)"

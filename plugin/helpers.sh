@@ -11,10 +11,11 @@ get_tmux_option() {
 	fi
 }
 
-# display_message TEXT: show TEXT on the attached clients (`#` doubled: paths may hold it).
+# display_message TEXT: show TEXT on the attached client (`#` doubled: paths may hold it),
+# and keep it in @atlas_plugin_message, for when no client was there to see it.
 display_message() {
 	local text="${1//#/##}"
-	tmux display-message "$text"
+	tmux set-option -g "$atlas_message_option" "$1" \; display-message "$text" 2>/dev/null
 }
 
 # plugin_version DIR: the version in DIR/Cargo.toml's [package] section.

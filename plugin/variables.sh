@@ -29,5 +29,8 @@ atlas_popup_height_default="75%"
 atlas_pane_borders_option="@atlas-pane-borders"
 atlas_pane_borders_default="on"
 
+# The plugin's last message (building, missing cargo…), kept for `tmux show -gv`.
+atlas_message_option="@atlas_plugin_message"
+
 # Where a plugin build writes its log (inside the plugin folder).
 atlas_build_log="target/atlas-build.log"

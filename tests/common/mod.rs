@@ -23,7 +23,11 @@ pub fn atlas_bin() -> PathBuf {
 /// PATH with the atlas binary's folder first.
 pub fn path_with_atlas() -> String {
     let dir = atlas_bin().parent().unwrap().to_path_buf();
-    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 /// A private tmux server, killed on drop.
@@ -91,7 +95,8 @@ impl Server {
 
     /// Capture a pane's screen.
     pub fn capture(&self, pane: &str) -> String {
-        self.try_run(&["capture-pane", "-p", "-t", pane]).unwrap_or_default()
+        self.try_run(&["capture-pane", "-p", "-t", pane])
+            .unwrap_or_default()
     }
 
     /// The pane id of an agent (`@atlas_agent`), if it has a pane.
