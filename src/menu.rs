@@ -251,7 +251,7 @@ impl Env {
                 "-h".into(),
                 self.popup_height.clone(),
                 "-T".into(),
-                format!(" {} ", tmux_text(title)),
+                format!(" {} (Esc closes) ", tmux_text(title)),
                 "--".into(),
             ]);
             v.extend(self.atlas_argv(args));
@@ -282,8 +282,9 @@ impl Env {
 }
 
 /// The main menu: the actions, the morning report, the next agent needing attention,
-/// and the operator's inbox (up to `max_inbox` entries).
-pub fn main_menu(env: &Env, inbox: &[InboxLine], max_inbox: usize) -> Menu {
+/// and the operator's inbox (up to `max_inbox` entries; left out when `None`, i.e. it
+/// could not be read).
+pub fn main_menu(env: &Env, inbox: Option<&[InboxLine]>, max_inbox: usize) -> Menu {
     let mut lines = Vec::new();
     for a in Action::ALL {
         lines.push(Line::Item {
@@ -303,7 +304,7 @@ pub fn main_menu(env: &Env, inbox: &[InboxLine], max_inbox: usize) -> Menu {
         key: "R".into(),
         command: env.view("atlas report", &["report", "--since", "12h"], false),
     });
-    if let Some(op) = &env.operator {
+    if let (Some(op), Some(inbox)) = (&env.operator, inbox) {
         lines.push(Line::Separator);
         if inbox.is_empty() {
             lines.push(Line::Note(format!("Inbox of {op}: empty")));
@@ -380,9 +381,8 @@ pub fn pick_menu(env: &Env, action: Action, agents: &[AgentPane], current: Optio
         } else {
             ""
         };
-        let state = if a.state.is_empty() { "?" } else { &a.state };
         lines.push(Line::Item {
-            label: format!("{:<16} {state}{mark}", a.name),
+            label: format!("{:<16} {}{mark}", a.name, a.state),
             key: KEYS
                 .chars()
                 .nth(i)
@@ -424,7 +424,7 @@ pub fn action_command(env: &Env, action: Action, name: &str, pane: Option<&str>)
             false,
         ),
         Action::Logs => env.view(
-            &format!("atlas logs -f {name} (C-c closes)"),
+            &format!("atlas logs -f {name}"),
             &["logs", name, "-f"],
             true,
         ),
@@ -511,7 +511,7 @@ mod tests {
             status: Some("BLOCKED".into()),
             task: "#(touch /tmp/x)\x1b[31m".into(),
         }];
-        let m = main_menu(&env(true), &inbox, 5);
+        let m = main_menu(&env(true), Some(&inbox), 5);
         let args = m.to_args(Some("/dev/pts/3"), Some("%4"));
         assert_eq!(args[0], "display-menu");
         assert_eq!(&args[1..5], &["-c", "/dev/pts/3", "-t", "%4"]);
@@ -524,6 +524,8 @@ mod tests {
         let pick = args.iter().find(|a| a.contains("--pick")).unwrap();
         assert!(pick.contains("-S '##{socket_path}'"), "{pick}");
         assert!(args.iter().any(|a| a == "-Inbox of human: 1"));
+        let without = main_menu(&env(true), None, 5).to_args(None, None);
+        assert!(!without.iter().any(|a| a.contains("Inbox of")));
     }
 
     #[test]

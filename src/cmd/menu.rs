@@ -103,7 +103,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
                 .collect();
             menu::pick_menu(&env, a, &agents, current.as_deref())
         }
-        None => menu::main_menu(&env, &operator_inbox(ctx, &env), MAX_INBOX),
+        None => menu::main_menu(&env, operator_inbox(ctx, &env).as_deref(), MAX_INBOX),
     };
     let argv = m.to_args(args.client.as_deref(), args.pane.as_deref());
     if args.print {
@@ -125,27 +125,22 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// The operator's inbox, from `atlas inbox OPERATOR --json`; empty when it cannot be read.
-fn operator_inbox(ctx: &Ctx, env: &Env) -> Vec<InboxLine> {
+/// The operator's inbox, from `atlas inbox OPERATOR --json`; `None` when it cannot be read.
+fn operator_inbox(ctx: &Ctx, env: &Env) -> Option<Vec<InboxLine>> {
     let (Some(op), Some(config)) = (&env.operator, &env.config) else {
-        return Vec::new();
+        return None;
     };
-    let Ok(exe) = std::env::current_exe() else {
-        return Vec::new();
-    };
+    let exe = std::env::current_exe().ok()?;
     let out = Command::new(exe)
         .args(ctx.tmux.server_flags())
         .args(["-c", config, "inbox", op, "--json"])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
-        .output();
-    let Ok(out) = out else {
-        return Vec::new();
-    };
-    if !out.status.success() {
-        return Vec::new();
-    }
-    parse_inbox_json(&String::from_utf8_lossy(&out.stdout))
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| parse_inbox_json(&String::from_utf8_lossy(&out.stdout)))
 }
 
 /// The menu's view of `atlas inbox --json` output.
