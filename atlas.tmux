@@ -26,7 +26,7 @@ build_in_background() {
 		if "$cargo" build --release >"$log" 2>&1; then
 			rm -f "$CURRENT_DIR/target/.atlas-building"
 			display_message "atlas: built $CURRENT_DIR/target/release/atlas"
-			"$CURRENT_DIR/atlas.tmux"
+			ATLAS_PLUGIN_BUILT=1 "$CURRENT_DIR/atlas.tmux"
 		else
 			rm -f "$CURRENT_DIR/target/.atlas-building"
 			display_message "atlas: building the atlas binary failed; see $log"
@@ -35,20 +35,37 @@ build_in_background() {
 	disown 2>/dev/null || true
 }
 
-main() {
-	local version bin cargo
-	version="$(plugin_version "$CURRENT_DIR")"
-	if bin="$(find_atlas "$CURRENT_DIR" "$version" "$(get_tmux_option "$atlas_bin_option" "$atlas_bin_default")")"; then
-		# The server this file runs for (TPM runs it inside tmux), named explicitly.
-		if [ -n "$TMUX" ]; then
-			"$bin" -S "${TMUX%%,*}" plugin init --bin "$bin"
-		else
-			"$bin" plugin init --bin "$bin"
-		fi
-		return
+# init_with BIN VERSION: run BIN's `plugin init` for this tmux server; exit 3 means BIN is
+# another version.
+init_with() {
+	if [ -n "$TMUX" ]; then
+		"$1" -S "${TMUX%%,*}" plugin init --bin "$1" --expect-version "$2"
+	else
+		"$1" plugin init --bin "$1" --expect-version "$2"
 	fi
+}
+
+main() {
+	local version candidate rc out cargo
+	version="$(plugin_version "$CURRENT_DIR")"
+	# atlas on PATH first, then the one built here. Each checks its own version and, when
+	# it is the right one, applies everything: one process, two tmux calls.
+	for candidate in $(path_atlas) "$CURRENT_DIR/target/release/atlas"; do
+		[ -x "$candidate" ] || continue
+		out="$(init_with "$candidate" "$version" 2>&1)"
+		rc=$?
+		[ "$rc" -eq 0 ] && return 0
+		[ "$rc" -eq 3 ] && continue
+		# An older binary may not know the flags: then its --version tells.
+		if [ "$("$candidate" --version 2>/dev/null)" = "atlas $version" ]; then
+			display_message "atlas: $candidate plugin init failed: ${out:-exit $rc}"
+			return "$rc"
+		fi
+	done
 	cargo="$(find_cargo)"
-	if [ -n "$cargo" ]; then
+	if [ -n "$ATLAS_PLUGIN_BUILT" ]; then
+		display_message "atlas: the atlas binary built in $CURRENT_DIR does not load; see $CURRENT_DIR/$atlas_build_log"
+	elif [ -n "$cargo" ]; then
 		build_in_background "$cargo"
 	else
 		display_message "atlas: the atlas binary $version is not installed and cargo is missing: install Rust from https://rustup.rs (curl --proto '=https' -sSf https://sh.rustup.rs | sh), then reload tmux (prefix + I)"

@@ -18,21 +18,30 @@ display_message() {
 	tmux set-option -g "$atlas_message_option" "$1" \; display-message "$text" 2>/dev/null
 }
 
-# plugin_version DIR: the version in DIR/Cargo.toml's [package] section.
+# plugin_version DIR: the version in DIR/Cargo.toml's [package] section (pure bash).
 plugin_version() {
-	awk '
-		/^\[/ { in_package = ($0 == "[package]") }
-		in_package && /^version[ \t]*=/ {
-			sub(/^version[ \t]*=[ \t]*"/, ""); sub(/".*$/, ""); print; exit
-		}
-	' "$1/Cargo.toml" 2>/dev/null
+	local line in_package=0
+	while IFS= read -r line || [ -n "$line" ]; do
+		case "$line" in
+		"[package]"*) in_package=1 ;;
+		"["*) in_package=0 ;;
+		version*=*)
+			if [ "$in_package" = 1 ]; then
+				line="${line#*\"}"
+				echo "${line%%\"*}"
+				return
+			fi
+			;;
+		esac
+	done <"$1/Cargo.toml"
 }
 
-# binary_version BIN: the version BIN reports (`atlas 0.1.0` → 0.1.0), empty if it fails.
-binary_version() {
-	local out
-	out="$("$1" --version 2>/dev/null)" || return 0
-	echo "${out##* }"
+# path_atlas: every `atlas` on PATH, in order (no processes started).
+path_atlas() {
+	local dir IFS=:
+	for dir in $PATH; do
+		[ -x "${dir:-.}/atlas" ] && echo "${dir:-.}/atlas"
+	done
 }
 
 # find_cargo: the cargo command, also where rustup puts it when PATH lacks it.
@@ -42,18 +51,4 @@ find_cargo() {
 	elif [ -x "$HOME/.cargo/bin/cargo" ]; then
 		echo "$HOME/.cargo/bin/cargo"
 	fi
-}
-
-# find_atlas DIR VERSION [CONFIGURED]: the first atlas binary of the right version —
-# CONFIGURED (@atlas-bin), then DIR/target/release/atlas, then atlas on PATH.
-find_atlas() {
-	local dir="$1" want="$2" candidate
-	for candidate in "$3" "$dir/target/release/atlas" "$(command -v atlas 2>/dev/null)"; do
-		[ -n "$candidate" ] && [ -x "$candidate" ] || continue
-		if [ "$(binary_version "$candidate")" = "$want" ]; then
-			echo "$candidate"
-			return 0
-		fi
-	done
-	return 1
 }

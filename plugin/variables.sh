@@ -1,7 +1,7 @@
 # atlas tmux plugin: option names and their defaults, in one place.
 # (The Rust side, `atlas plugin init`, reads the same names: src/plugin.rs.)
 
-# The atlas binary to use; empty means: found on PATH or built in the plugin folder.
+# The atlas binary the keys and status segment run; empty: the one atlas.tmux found.
 atlas_bin_option="@atlas-bin"
 atlas_bin_default=""
 

@@ -266,6 +266,9 @@ pub struct MenuArgs {
     /// The pane the menu was opened from (`%N`).
     #[arg(long, value_name = "PANE")]
     pub pane: Option<String>,
+    /// Internal: what the plugin's key already knows, `POPUP|WIDTH|HEIGHT|CONFIG`.
+    #[arg(long, hide = true)]
+    pub context: Option<String>,
 }
 
 /// `atlas demo-agent`.

@@ -186,6 +186,73 @@ pub struct InboxLine {
     pub task: String,
 }
 
+/// The format a key binding expands to pass [`Context`] (`--context`), and that the menu
+/// reads otherwise: popup support, popup size, the session's team config.
+pub const CONTEXT_FORMAT: &str =
+    "#{@atlas_popup}|#{@atlas-popup-width}|#{@atlas-popup-height}|#{@atlas_config}";
+
+/// What the menu needs to know from tmux; empty fields are `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// `@atlas_popup`: `on`/`off`.
+    pub popup: Option<bool>,
+    /// `@atlas-popup-width`.
+    pub width: Option<String>,
+    /// `@atlas-popup-height`.
+    pub height: Option<String>,
+    /// `@atlas_config` (the last field, so it may hold `|`).
+    pub config: Option<String>,
+}
+
+impl Context {
+    /// Parse [`CONTEXT_FORMAT`] as expanded.
+    pub fn parse(s: &str) -> Context {
+        let mut f = s.splitn(4, '|');
+        let mut next = || {
+            f.next()
+                .map(str::trim_end)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let popup = next().and_then(|p| match p.as_str() {
+            "on" => Some(true),
+            "off" => Some(false),
+            _ => None,
+        });
+        Context {
+            popup,
+            width: next(),
+            height: next(),
+            config: next(),
+        }
+    }
+
+    /// Each field of `self`, else of `other`.
+    pub fn or(self, other: Context) -> Context {
+        Context {
+            popup: self.popup.or(other.popup),
+            width: self.width.or(other.width),
+            height: self.height.or(other.height),
+            config: self.config.or(other.config),
+        }
+    }
+
+    /// As `--context` text.
+    pub fn render(&self) -> String {
+        format!(
+            "{}|{}|{}|{}",
+            match self.popup {
+                Some(true) => "on",
+                Some(false) => "off",
+                None => "",
+            },
+            self.width.as_deref().unwrap_or(""),
+            self.height.as_deref().unwrap_or(""),
+            self.config.as_deref().unwrap_or("")
+        )
+    }
+}
+
 /// Where and how the menu's commands run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Env {
@@ -347,7 +414,14 @@ fn jump_args(env: &Env) -> Vec<&str> {
 
 /// The command that opens the agent chooser for `action`.
 pub fn pick_command(env: &Env, action: Action) -> String {
-    let mut args = vec!["menu", "--pick", action.as_str()];
+    let context = Context {
+        popup: Some(env.popup),
+        width: Some(env.popup_width.clone()),
+        height: Some(env.popup_height.clone()),
+        config: env.config.clone(),
+    }
+    .render();
+    let mut args = vec!["menu", "--pick", action.as_str(), "--context", &context];
     if let Some(c) = &env.client {
         args.extend(["--client", c.as_str()]);
     }
@@ -591,6 +665,17 @@ mod tests {
             assert_eq!(Action::parse(a.as_str()), Some(a));
         }
         assert_eq!(Action::parse("nope"), None);
+    }
+
+    #[test]
+    fn context_round_trips_and_merges() {
+        let c = Context::parse("on|80%|75%|/a|b/atlas.toml");
+        assert_eq!(c.popup, Some(true));
+        assert_eq!(c.config.as_deref(), Some("/a|b/atlas.toml"));
+        assert_eq!(Context::parse(&c.render()), c);
+        let empty = Context::parse("|||");
+        assert_eq!(empty, Context::default());
+        assert_eq!(empty.or(c.clone()), c);
     }
 
     #[test]

@@ -371,7 +371,10 @@ pub fn key_command(action: KeyAction, bin: &str) -> String {
     match action {
         KeyAction::Menu => format!(
             "run-shell -b {}",
-            conf_quote(&format!("{atlas} menu {here}"))
+            conf_quote(&format!(
+                "{atlas} menu {here} --context '{}'",
+                crate::menu::CONTEXT_FORMAT
+            ))
         ),
         KeyAction::Jump => format!(
             "run-shell -b {}",

@@ -30,31 +30,35 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
             ))
         })?),
     };
-    let mut info = tcmd!["display-message", "-p"];
-    if let Some(p) = &args.pane {
-        info.extend(tcmd!["-t", p]);
-    }
-    info.push("#{@atlas_popup}\t#{@atlas-popup-width}\t#{@atlas-popup-height}".into());
-    let out = ctx
-        .tmux
-        .run_batch(&[info, tcmd!["list-panes", "-a", "-F", PANES_FORMAT]])?;
-    let first = out.lines().next().unwrap_or("");
-    let f: Vec<&str> = first.split('\t').collect();
-    let popup = match f.first().copied() {
-        Some("on") => true,
-        Some("off") => false,
+    // What the key passed (`--context`) saves a tmux call; the rest is read in one.
+    let given = args.context.as_deref().map(menu::Context::parse);
+    let complete = given
+        .as_ref()
+        .is_some_and(|c| c.popup.is_some() && c.config.is_some());
+    let (known, panes) = match given {
+        Some(c) if complete && action.is_none() => (c, Vec::new()),
+        given => {
+            let mut info = tcmd!["display-message", "-p"];
+            if let Some(p) = &args.pane {
+                info.extend(tcmd!["-t", p]);
+            }
+            info.push(menu::CONTEXT_FORMAT.into());
+            let out = ctx
+                .tmux
+                .run_batch(&[info, tcmd!["list-panes", "-a", "-F", PANES_FORMAT]])?;
+            let read = menu::Context::parse(out.lines().next().unwrap_or(""));
+            let panes = parse_panes(&out);
+            (given.unwrap_or_default().or(read), panes)
+        }
+    };
+    let popup = match known.popup {
+        Some(p) => p,
         // The plugin did not run: ask tmux.
-        _ => ctx
+        None => ctx
             .tmux
             .run_batch(&[tcmd!["list-commands", "display-popup"]])
             .is_ok_and(|l| l.contains("-T")),
     };
-    let nonempty = |i: usize, d: &str| {
-        f.get(i)
-            .filter(|s| !s.is_empty())
-            .map_or(d.to_string(), |s| s.to_string())
-    };
-    let panes = parse_panes(&out);
     let team = team_panes(&panes, args.pane.as_deref());
     let current = args
         .pane
@@ -63,19 +67,27 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
         .map(|p| p.agent.clone())
         .filter(|a| !a.is_empty());
 
-    let config = team
-        .first()
-        .map(|p| p.config.clone())
-        .filter(|c| !c.is_empty())
+    let config = known
+        .config
+        .clone()
+        .or_else(|| {
+            team.first()
+                .map(|p| p.config.clone())
+                .filter(|c| !c.is_empty())
+        })
         .or_else(|| {
             ctx.config_path()
                 .ok()
                 .map(|p| p.to_string_lossy().into_owned())
         });
-    let operator = config
-        .as_deref()
-        .and_then(|c| crate::config::load(std::path::Path::new(c)).ok())
-        .map(|t| t.operator);
+    // The operator's name; the PATH checks of a full load are not needed here.
+    let operator = config.as_deref().and_then(|c| {
+        let path = std::path::Path::new(c);
+        let text = std::fs::read_to_string(path).ok()?;
+        crate::config::parse(&text, path, &|_| true)
+            .ok()
+            .map(|t| t.operator)
+    });
     let bin = std::env::current_exe()
         .context("cannot tell where the atlas binary is")?
         .to_string_lossy()
@@ -87,8 +99,14 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
         client: args.client.clone(),
         pane: args.pane.clone(),
         popup,
-        popup_width: nonempty(1, DEFAULT_POPUP_WIDTH),
-        popup_height: nonempty(2, DEFAULT_POPUP_HEIGHT),
+        popup_width: known
+            .width
+            .clone()
+            .unwrap_or_else(|| DEFAULT_POPUP_WIDTH.to_string()),
+        popup_height: known
+            .height
+            .clone()
+            .unwrap_or_else(|| DEFAULT_POPUP_HEIGHT.to_string()),
         operator,
     };
     let m = match action {

@@ -160,13 +160,24 @@ struct Target {
 struct InitFlags {
     #[arg(long)]
     bin: Option<String>,
+    /// The plugin's version: refuse (exit 3, tmux untouched) when this binary's differs.
+    #[arg(long)]
+    expect_version: Option<String>,
 }
+
+/// The exit code of `plugin init --expect-version V` when this binary is not version V.
+pub const STALE_EXIT: u8 = 3;
 
 /// Run `atlas plugin`.
 pub fn run(ctx: &Ctx, args: &crate::cli::PluginArgs) -> Result<Exit> {
     match args.action.as_str() {
         "init" => {
             let f = InitFlags::try_parse_from(&args.args).map_err(|e| usage(e.to_string()))?;
+            if let Some(want) = &f.expect_version
+                && want != env!("CARGO_PKG_VERSION")
+            {
+                std::process::exit(i32::from(STALE_EXIT));
+            }
             init(ctx, f.bin)
         }
         "send" | "queue" | "restart" | "jump" => {
@@ -237,9 +248,16 @@ fn init(ctx: &Ctx, bin: Option<String>) -> Result<Exit> {
         .filter(|l| l.starts_with("bind-key"))
         .map(|l| format!("{l}\n"))
         .collect();
+    let options = plugin::parse_show_options(&option_lines);
+    // `@atlas-bin`, when set, is what the keys and the status segment run.
+    let bin = options
+        .get(plugin::OPT_BIN)
+        .filter(|b| !b.trim().is_empty())
+        .cloned()
+        .unwrap_or(bin);
     let input = InitInput {
         bin,
-        options: plugin::parse_show_options(&option_lines),
+        options,
         popup,
         prefix_keys: key_lines,
     };
