@@ -31,9 +31,9 @@ pub fn sh_quote(s: &str) -> String {
 /// An argument for tmux's own command-line parser: a trailing `;` would end the command,
 /// so it is escaped as `\;` (which tmux turns back into `;`).
 pub fn tmux_arg(s: &str) -> String {
-    if s.ends_with(';') {
+    if let Some(head) = s.strip_suffix(';') {
         let mut out = String::with_capacity(s.len() + 1);
-        out.push_str(&s[..s.len() - 1]);
+        out.push_str(head);
         out.push_str("\\;");
         out
     } else {

@@ -1,1 +1,498 @@
 //! The tmux commands that build and repair the team's session, as argument lists.
+//!
+//! Pure: given the team and the panes that exist, [`up_plan`] returns one batch of tmux
+//! commands that creates exactly what is missing — the session, windows, agent panes with
+//! their environment, options, titles and logging — so `atlas up` costs one tmux
+//! invocation for the work. Panes are made active by their creation, so each follow-up
+//! command targets `=session:=window` (the window's active pane) or a window id, never an
+//! index that `base-index` could shift.
+
+use std::path::Path;
+
+use crate::config::{Agent, Team};
+use crate::escape;
+use crate::tcmd;
+use crate::tmux::{Cmd, PaneInfo, session_target, window_target};
+
+/// The name of the supervisor's window.
+pub const SUPERVISOR_WINDOW: &str = "supervisor";
+/// The pane option that marks the supervisor's pane.
+pub const SUPERVISOR_OPTION: &str = "@atlas_supervisor";
+
+/// What `atlas up` must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpPlan {
+    /// The batch of tmux commands (empty when nothing is missing).
+    pub commands: Vec<Cmd>,
+    /// The agents (and `supervisor`, if started) created, in the order the batch prints
+    /// their pane ids.
+    pub created: Vec<String>,
+    /// Agents present with a dead pane (left alone; `atlas restart` brings them back).
+    pub dead: Vec<String>,
+}
+
+/// Settings for [`up_plan`] that come from outside the config.
+#[derive(Debug, Clone)]
+pub struct UpOptions<'a> {
+    /// The atlas binary, which replaces a command's `atlas` program and runs `pipe-log`.
+    pub atlas_exe: &'a Path,
+    /// Whether to draw agent names and states on pane borders.
+    pub borders: bool,
+    /// Whether to start the supervisor (when the config enables it and none runs).
+    pub supervisor: bool,
+    /// Server flags (`-L NAME`) the supervisor needs to reach this server.
+    pub server_flags: &'a [String],
+}
+
+/// The argument vector a pane runs: `atlas` is replaced by this binary, and a single word
+/// is run through `exec` so tmux's `sh -c` does not split or interpret it.
+pub fn pane_argv(command: &[String], atlas_exe: &Path) -> Vec<String> {
+    let mut argv: Vec<String> = command.to_vec();
+    if argv.first().is_some_and(|p| p == "atlas") {
+        argv[0] = atlas_exe.to_string_lossy().into_owned();
+    }
+    if argv.len() == 1 {
+        return vec![format!("exec {}", escape::sh_quote(&argv[0]))];
+    }
+    argv
+}
+
+/// The shell command `pipe-pane` runs to log a pane: this binary's `pipe-log`, quoted for
+/// the shell, with `#` and `%` escaped because pipe-pane expands formats and strftime.
+pub fn pipe_command(atlas_exe: &Path, logs: &Path, agent: &str) -> String {
+    let cmd = format!(
+        "exec {} pipe-log --dir {} --agent {}",
+        escape::sh_quote(&atlas_exe.to_string_lossy()),
+        escape::sh_quote(&logs.to_string_lossy()),
+        escape::sh_quote(agent)
+    );
+    escape::tmux_strftime(&cmd)
+}
+
+/// The `pane-border-format` for agent panes: name and state, coloured by state.
+pub fn pane_border_format() -> String {
+    concat!(
+        "#{?@atlas_agent,",
+        "#[bold]#{@atlas_agent}#[nobold] ",
+        "#{?#{==:#{@atlas_state},busy},#[fg=yellow],",
+        "#{?#{==:#{@atlas_state},idle},#[fg=green],",
+        "#{?#{==:#{@atlas_state},waiting},#[fg=magenta#,bold],",
+        "#{?#{==:#{@atlas_state},limited},#[fg=cyan],",
+        "#{?#{m:dead*,#{@atlas_state}},#[fg=red#,bold],",
+        "#{?#{==:#{@atlas_state},failed},#[fg=red#,bold],}}}}}}",
+        "#{?@atlas_state,#{@atlas_state},#{?pane_dead,dead,running}}#[default]",
+        ",#{pane_title}}"
+    )
+    .to_string()
+}
+
+/// The options and logging of a newly made agent pane, addressed by `target`.
+fn pane_setup(target: &str, agent: &Agent, team: &Team, opts: &UpOptions) -> Vec<Cmd> {
+    vec![
+        tcmd![
+            "set-option",
+            "-p",
+            "-t",
+            target,
+            "@atlas_agent",
+            agent.name.as_str()
+        ],
+        tcmd!["set-option", "-p", "-t", target, "remain-on-exit", "on"],
+        tcmd!["select-pane", "-t", target, "-T", agent.name.as_str()],
+        tcmd![
+            "pipe-pane",
+            "-o",
+            "-t",
+            target,
+            pipe_command(opts.atlas_exe, &team.logs, &agent.name)
+        ],
+    ]
+}
+
+fn env_args(agent: &Agent, team: &Team) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut push = |k: &str, v: &str| {
+        args.push("-e".to_string());
+        args.push(format!("{k}={v}"));
+    };
+    push("ATLAS_AGENT", &agent.name);
+    push("ATLAS_CONFIG", &team.path.to_string_lossy());
+    for (k, v) in &agent.env {
+        push(k, v);
+    }
+    args
+}
+
+fn spawn_args(agent: &Agent, team: &Team, opts: &UpOptions) -> Vec<String> {
+    let mut args = vec!["-P".to_string(), "-F".into(), "#{pane_id}".into()];
+    args.push("-c".into());
+    args.push(agent.cwd.to_string_lossy().into_owned());
+    args.extend(env_args(agent, team));
+    args.push("--".into());
+    args.extend(pane_argv(&agent.command, opts.atlas_exe));
+    args
+}
+
+/// The supervisor pane's command: this binary's `watch`, on the same server and config.
+fn supervisor_argv(team: &Team, opts: &UpOptions) -> Vec<String> {
+    let mut argv = vec![opts.atlas_exe.to_string_lossy().into_owned()];
+    argv.extend(opts.server_flags.iter().cloned());
+    argv.push("--config".into());
+    argv.push(team.path.to_string_lossy().into_owned());
+    argv.push("watch".into());
+    argv
+}
+
+/// The commands that create what is missing of the team's session. `panes` are the
+/// session's current panes (empty when the session does not exist).
+pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
+    let s = team.session.as_str();
+    let mut cmds: Vec<Cmd> = Vec::new();
+    let mut created = Vec::new();
+    let mut dead = Vec::new();
+    let session_exists = !panes.is_empty();
+    let mut session_made = session_exists;
+
+    for window in &team.windows {
+        // Where this window's agents live now (by pane option), or a window of that name.
+        let existing_window = panes
+            .iter()
+            .find(|p| window.agents.iter().any(|a| a.name == p.agent))
+            .or_else(|| panes.iter().find(|p| p.window == window.name))
+            .map(|p| p.window_id.clone());
+        let mut target: Option<String> = existing_window;
+        let mut changed = false;
+        for agent in &window.agents {
+            if let Some(p) = panes.iter().find(|p| p.agent == agent.name) {
+                if p.dead {
+                    dead.push(agent.name.clone());
+                }
+                continue;
+            }
+            let spawn = spawn_args(agent, team, opts);
+            let t = match &target {
+                Some(t) => {
+                    let mut c = tcmd!["split-window", "-t", t.as_str()];
+                    c.extend(spawn);
+                    cmds.push(c);
+                    t.clone()
+                }
+                None if !session_made => {
+                    let mut c = tcmd![
+                        "new-session",
+                        "-d",
+                        "-s",
+                        s,
+                        "-n",
+                        window.name.as_str(),
+                        "-x",
+                        "200",
+                        "-y",
+                        "50"
+                    ];
+                    c.extend(spawn);
+                    cmds.push(c);
+                    cmds.push(tcmd![
+                        "set-option",
+                        "-t",
+                        session_target(s),
+                        "@atlas_config",
+                        team.path.to_string_lossy()
+                    ]);
+                    session_made = true;
+                    window_target(s, &window.name)
+                }
+                None => {
+                    let mut c = tcmd![
+                        "new-window",
+                        "-d",
+                        "-t",
+                        session_target(s),
+                        "-n",
+                        window.name.as_str()
+                    ];
+                    c.extend(spawn);
+                    cmds.push(c);
+                    window_target(s, &window.name)
+                }
+            };
+            if target.is_none() {
+                // Named layouts keep half the window for the main pane at any size.
+                cmds.push(tcmd![
+                    "set-option",
+                    "-w",
+                    "-t",
+                    t.as_str(),
+                    "main-pane-width",
+                    "50%"
+                ]);
+                cmds.push(tcmd![
+                    "set-option",
+                    "-w",
+                    "-t",
+                    t.as_str(),
+                    "main-pane-height",
+                    "50%"
+                ]);
+            }
+            if opts.borders && target.is_none() {
+                cmds.push(tcmd![
+                    "set-option",
+                    "-w",
+                    "-t",
+                    t.as_str(),
+                    "pane-border-status",
+                    "top"
+                ]);
+                cmds.push(tcmd![
+                    "set-option",
+                    "-w",
+                    "-t",
+                    t.as_str(),
+                    "pane-border-format",
+                    pane_border_format()
+                ]);
+            }
+            cmds.extend(pane_setup(&t, agent, team, opts));
+            created.push(agent.name.clone());
+            target = Some(t);
+            changed = true;
+        }
+        if changed {
+            if let Some(t) = &target {
+                cmds.push(tcmd![
+                    "select-layout",
+                    "-t",
+                    t.as_str(),
+                    window.layout.as_str()
+                ]);
+            }
+        }
+    }
+
+    if opts.supervisor && team.supervisor.enabled {
+        let running = panes
+            .iter()
+            .any(|p| p.window == SUPERVISOR_WINDOW && !p.dead);
+        if !running {
+            if let Some(p) = panes.iter().find(|p| p.window == SUPERVISOR_WINDOW) {
+                let mut c = tcmd![
+                    "respawn-pane",
+                    "-k",
+                    "-t",
+                    p.id.as_str(),
+                    "-c",
+                    team.dir.to_string_lossy(),
+                    "--"
+                ];
+                c.extend(supervisor_argv(team, opts));
+                cmds.push(c);
+                created.push(SUPERVISOR_WINDOW.to_string());
+            } else if session_made {
+                let mut c = tcmd![
+                    "new-window",
+                    "-d",
+                    "-t",
+                    session_target(s),
+                    "-n",
+                    SUPERVISOR_WINDOW,
+                    "-P",
+                    "-F",
+                    "#{pane_id}",
+                    "-c",
+                    team.dir.to_string_lossy(),
+                    "--"
+                ];
+                c.extend(supervisor_argv(team, opts));
+                cmds.push(c);
+                let t = window_target(s, SUPERVISOR_WINDOW);
+                cmds.push(tcmd![
+                    "set-option",
+                    "-p",
+                    "-t",
+                    t.as_str(),
+                    SUPERVISOR_OPTION,
+                    "1"
+                ]);
+                cmds.push(tcmd![
+                    "set-option",
+                    "-p",
+                    "-t",
+                    t.as_str(),
+                    "remain-on-exit",
+                    "on"
+                ]);
+                cmds.push(tcmd!["select-pane", "-t", t.as_str(), "-T", "supervisor"]);
+                created.push(SUPERVISOR_WINDOW.to_string());
+            }
+        }
+    }
+
+    UpPlan {
+        commands: cmds,
+        created,
+        dead,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::config;
+
+    fn team() -> Team {
+        config::parse(
+            &crate::cmd::init::starter_config(true),
+            Path::new("/my team/atlas.toml"),
+            &|_| true,
+        )
+        .unwrap()
+    }
+
+    fn opts(exe: &Path) -> UpOptions<'_> {
+        UpOptions {
+            atlas_exe: exe,
+            borders: false,
+            supervisor: false,
+            server_flags: &[],
+        }
+    }
+
+    #[test]
+    fn fresh_session_is_one_batch_creating_every_agent() {
+        let exe = PathBuf::from("/bin/atlas");
+        let plan = up_plan(&team(), &[], &opts(&exe));
+        assert_eq!(plan.created.len(), 13);
+        let first = &plan.commands[0];
+        assert_eq!(
+            &first[..6],
+            ["new-session", "-d", "-s", "atlas", "-n", "ceo"]
+        );
+        assert_eq!(&first[6..10], ["-x", "200", "-y", "50"]);
+        assert!(first.contains(&"ATLAS_AGENT=Atlas".to_string()));
+        assert!(first.contains(&"ATLAS_CONFIG=/my team/atlas.toml".to_string()));
+        let dashdash = first.iter().position(|a| a == "--").unwrap();
+        assert_eq!(&first[dashdash + 1..], ["/bin/atlas", "demo-agent"]);
+        let new_windows: Vec<&Cmd> = plan
+            .commands
+            .iter()
+            .filter(|c| c[0] == "new-window")
+            .collect();
+        assert_eq!(new_windows.len(), 4);
+        let splits = plan
+            .commands
+            .iter()
+            .filter(|c| c[0] == "split-window")
+            .count();
+        assert_eq!(splits, 8);
+        assert!(plan.commands.iter().any(|c| c
+            == &tcmd![
+                "set-option",
+                "-p",
+                "-t",
+                "=atlas:=content",
+                "@atlas_agent",
+                "Orpheus"
+            ]));
+        assert!(plan.commands.iter().any(|c| c
+            == &tcmd![
+                "set-option",
+                "-t",
+                "=atlas:",
+                "@atlas_config",
+                "/my team/atlas.toml"
+            ]));
+        let layouts = plan
+            .commands
+            .iter()
+            .filter(|c| c[0] == "select-layout")
+            .count();
+        assert_eq!(layouts, 5);
+        // Every creation prints its pane id, in the order of `created`.
+        let printing = plan
+            .commands
+            .iter()
+            .filter(|c| c.contains(&"-P".to_string()))
+            .count();
+        assert_eq!(printing, plan.created.len());
+    }
+
+    #[test]
+    fn nothing_missing_means_nothing_to_do() {
+        let t = team();
+        let panes: Vec<PaneInfo> = t
+            .agents()
+            .enumerate()
+            .map(|(i, a)| pane(i, &a.window, &a.name, false))
+            .collect();
+        let exe = PathBuf::from("/bin/atlas");
+        let plan = up_plan(&t, &panes, &opts(&exe));
+        assert!(plan.commands.is_empty(), "{:?}", plan.commands);
+        assert!(plan.created.is_empty());
+    }
+
+    #[test]
+    fn one_missing_agent_is_split_into_its_window() {
+        let t = team();
+        let panes: Vec<PaneInfo> = t
+            .agents()
+            .enumerate()
+            .filter(|(_, a)| a.name != "Orpheus")
+            .map(|(i, a)| pane(i, &a.window, &a.name, a.name == "Nike"))
+            .collect();
+        let exe = PathBuf::from("/bin/atlas");
+        let plan = up_plan(&t, &panes, &opts(&exe));
+        assert_eq!(plan.created, ["Orpheus"]);
+        assert_eq!(plan.dead, ["Nike"]);
+        assert_eq!(&plan.commands[0][..3], ["split-window", "-t", "@content"]);
+        assert!(
+            plan.commands
+                .iter()
+                .any(|c| c[..3] == ["select-layout", "-t", "@content"])
+        );
+    }
+
+    #[test]
+    fn pipe_command_is_quoted_and_escaped() {
+        let c = pipe_command(
+            Path::new("/a b/atlas"),
+            Path::new("/logs/100%#x"),
+            "Orpheus",
+        );
+        assert_eq!(
+            c,
+            "exec '/a b/atlas' pipe-log --dir '/logs/100%%##x' --agent Orpheus"
+        );
+    }
+
+    #[test]
+    fn single_word_commands_are_execed() {
+        assert_eq!(
+            pane_argv(&["/my dir/agent".into()], Path::new("/x")),
+            ["exec '/my dir/agent'"]
+        );
+        assert_eq!(
+            pane_argv(&["claude".into(), "--continue".into()], Path::new("/x")),
+            ["claude", "--continue"]
+        );
+    }
+
+    fn pane(i: usize, window: &str, agent: &str, dead: bool) -> PaneInfo {
+        PaneInfo {
+            id: format!("%{i}"),
+            window_id: format!("@{window}"),
+            window: window.into(),
+            agent: agent.into(),
+            dead,
+            dead_status: dead.then_some(1),
+            dead_signal: None,
+            pid: Some(100),
+            in_mode: false,
+            activity: None,
+            state_option: String::new(),
+            session: "atlas".into(),
+        }
+    }
+}

@@ -105,14 +105,28 @@ impl Tmux {
             .collect()
     }
 
-    /// A `tmux` process with the server selected, ready for arguments.
+    /// A `tmux` process with the server selected, ready for arguments. When
+    /// `$ATLAS_TMUX_CONF` is set (tests use `/dev/null`), a server this starts reads that file
+    /// instead of the user's tmux.conf.
     pub fn command(&self) -> Result<Command, TmuxError> {
         if self.server == Server::Default && std::env::var_os(GUARD_ENV).is_some() {
             return Err(TmuxError::Guarded);
         }
         let mut c = Command::new("tmux");
         c.args(self.server_args());
+        if let Some(conf) = std::env::var_os("ATLAS_TMUX_CONF").filter(|v| !v.is_empty()) {
+            c.arg("-f").arg(conf);
+        }
         Ok(c)
+    }
+
+    /// Every pane of every session (empty when no server runs).
+    pub fn all_panes(&self) -> Result<Vec<PaneInfo>, TmuxError> {
+        match self.run(&tcmd!["list-panes", "-a", "-F", PaneInfo::FORMAT]) {
+            Ok(out) => Ok(out.lines().filter_map(PaneInfo::parse).collect()),
+            Err(TmuxError::NoServer(_)) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Run one tmux command and return its standard output.
@@ -161,6 +175,7 @@ impl Tmux {
 
     fn classify(&self, first: &Cmd, stderr: String) -> TmuxError {
         if stderr.starts_with("no server running")
+            || stderr.starts_with("server exited unexpectedly")
             || stderr.starts_with("error connecting to")
             || stderr.contains("No such file or directory") && stderr.contains("connecting")
         {
@@ -281,16 +296,18 @@ pub struct PaneInfo {
     pub activity: Option<i64>,
     /// The `@atlas_state` pane option the supervisor keeps.
     pub state_option: String,
+    /// The session's name.
+    pub session: String,
 }
 
 impl PaneInfo {
     /// The `-F` format that [`PaneInfo::parse`] reads. Fields are separated by a tab.
-    pub const FORMAT: &'static str = "#{pane_id}\t#{window_id}\t#{window_name}\t#{@atlas_agent}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_pid}\t#{pane_in_mode}\t#{window_activity}\t#{@atlas_state}";
+    pub const FORMAT: &'static str = "#{pane_id}\t#{window_id}\t#{window_name}\t#{@atlas_agent}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_pid}\t#{pane_in_mode}\t#{window_activity}\t#{@atlas_state}\t#{session_name}";
 
     /// Parse one line printed with [`PaneInfo::FORMAT`].
     pub fn parse(line: &str) -> Option<PaneInfo> {
-        let f: Vec<&str> = line.split('\t').collect();
-        if f.len() < 11 || !f[0].starts_with('%') {
+        let f: Vec<&str> = line.splitn(12, '\t').collect();
+        if f.len() < 12 || !f[0].starts_with('%') {
             return None;
         }
         Some(PaneInfo {
@@ -305,6 +322,7 @@ impl PaneInfo {
             in_mode: f[8] == "1",
             activity: f[9].parse().ok(),
             state_option: f[10].into(),
+            session: f[11].into(),
         })
     }
 }
@@ -324,8 +342,10 @@ mod tests {
 
     #[test]
     fn parses_pane_lines() {
-        let p = PaneInfo::parse("%3\t@1\tcontent\tOrpheus\t1\t137\t\t4242\t0\t1700000000\tbusy")
-            .unwrap();
+        let p = PaneInfo::parse(
+            "%3\t@1\tcontent\tOrpheus\t1\t137\t\t4242\t0\t1700000000\tbusy\tmy\tteam",
+        )
+        .unwrap();
         assert_eq!(p.id, "%3");
         assert_eq!(p.agent, "Orpheus");
         assert!(p.dead);
@@ -333,6 +353,7 @@ mod tests {
         assert_eq!(p.dead_signal, None);
         assert_eq!(p.pid, Some(4242));
         assert_eq!(p.state_option, "busy");
+        assert_eq!(p.session, "my\tteam");
         assert!(PaneInfo::parse("garbage").is_none());
     }
 

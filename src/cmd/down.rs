@@ -1,11 +1,21 @@
-//! `atlas down`.
+//! `atlas down`: stop the team's tmux session.
 
 use anyhow::Result;
 
 use super::Ctx;
 use crate::error::Exit;
+use crate::tcmd;
+use crate::tmux::exact_session;
 
 /// Run `atlas down`.
-pub fn run(_ctx: &Ctx) -> Result<Exit> {
-    super::not_yet("down")
+pub fn run(ctx: &Ctx) -> Result<Exit> {
+    let team = ctx.team()?;
+    if !ctx.tmux.has_session(&team.session)? {
+        println!("the session `{}` is not running", team.session);
+        return Ok(Exit::Success);
+    }
+    ctx.tmux
+        .run(&tcmd!["kill-session", "-t", exact_session(&team.session)])?;
+    println!("stopped session `{}`", team.session);
+    Ok(Exit::Success)
 }

@@ -147,3 +147,14 @@ pub fn run(cli: &Cli) -> Result<Exit> {
 pub fn not_yet(what: &str) -> Result<Exit> {
     anyhow::bail!("`atlas {what}` is not built yet")
 }
+
+/// The pane of an agent, or an error saying it is missing (exit 1) and what to do.
+pub fn require_pane(ctx: &Ctx, team: &Team, agent: &str) -> Result<crate::tmux::PaneInfo> {
+    let panes = ctx.tmux.panes(&team.session)?;
+    panes.into_iter().find(|p| p.agent == agent).ok_or_else(|| {
+        anyhow::anyhow!(
+            "agent `{agent}` has no pane in session `{}`; run `atlas up` to start it",
+            team.session
+        )
+    })
+}

@@ -1,11 +1,137 @@
-//! `atlas up`.
+//! `atlas up [--attach]`: create the session, windows and agent panes; start only what is
+//! missing.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::Ctx;
-use crate::error::Exit;
+use crate::cli::UpArgs;
+use crate::error::{Exit, usage};
+use crate::events::{Event, EventLog, Kind};
+use crate::layout::{self, UpOptions};
+use crate::tcmd;
+use crate::tmux::{PaneInfo, TmuxError, exact_session};
 
 /// Run `atlas up`.
-pub fn run(_ctx: &Ctx, _args: &crate::cli::UpArgs) -> Result<Exit> {
-    super::not_yet("up")
+pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
+    let team = ctx.team()?;
+    for w in &team.warnings {
+        eprintln!("atlas: warning: {w}");
+    }
+    for a in team.agents() {
+        if !a.cwd.is_dir() {
+            return Err(usage(format!(
+                "agent `{}`: its cwd {} is not a folder; create it or fix `cwd` in {}",
+                a.name,
+                a.cwd.display(),
+                team.path.display()
+            )));
+        }
+    }
+    let exe = std::env::current_exe().context("cannot find the atlas binary's own path")?;
+
+    // One query: the plugin's border option and every pane of the server.
+    let (borders, panes) = match ctx.tmux.run_batch(&[
+        tcmd!["show-options", "-gqv", "@atlas-pane-borders"],
+        tcmd!["list-panes", "-a", "-F", PaneInfo::FORMAT],
+    ]) {
+        Ok(out) => {
+            let mut lines = out.lines();
+            let first = lines.clone().next().unwrap_or("");
+            let borders = if first.starts_with('%') {
+                true
+            } else {
+                lines.next();
+                first.trim() != "off"
+            };
+            let panes: Vec<PaneInfo> = lines
+                .filter_map(PaneInfo::parse)
+                .filter(|p| p.session == team.session)
+                .collect();
+            (borders, panes)
+        }
+        Err(TmuxError::NoServer(_)) => (true, Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+
+    let server_flags = ctx.tmux.server_flags();
+    let opts = UpOptions {
+        atlas_exe: &exe,
+        borders,
+        supervisor: true,
+        server_flags: &server_flags,
+    };
+    let plan = layout::up_plan(&team, &panes, &opts);
+    std::fs::create_dir_all(&team.logs)
+        .with_context(|| format!("cannot create the logs folder {}", team.logs.display()))?;
+
+    if plan.commands.is_empty() {
+        println!(
+            "the team is up: session `{}`, {} agents; nothing to start",
+            team.session,
+            team.agents().count()
+        );
+    } else {
+        let out = ctx.tmux.run_batch(&plan.commands)?;
+        let ids: Vec<&str> = out.lines().filter(|l| l.starts_with('%')).collect();
+        let log = EventLog::in_dir(&team.logs);
+        for (i, name) in plan.created.iter().enumerate() {
+            if name == layout::SUPERVISOR_WINDOW {
+                continue;
+            }
+            let mut e = Event::now(Kind::Spawn, name);
+            if let Some(id) = ids.get(i) {
+                e = e.with("pane", id);
+            }
+            if let Err(err) = log.append(&e) {
+                eprintln!(
+                    "atlas: warning: cannot write {}: {err}",
+                    log.path().display()
+                );
+            }
+        }
+        let agents: Vec<&String> = plan
+            .created
+            .iter()
+            .filter(|n| *n != layout::SUPERVISOR_WINDOW)
+            .collect();
+        if panes.is_empty() {
+            println!(
+                "started session `{}`: {} agents in {} windows",
+                team.session,
+                agents.len(),
+                team.windows.len()
+            );
+        } else if !agents.is_empty() {
+            let names: Vec<&str> = agents.iter().map(|s| s.as_str()).collect();
+            println!("started {}", names.join(", "));
+        }
+        if plan.created.iter().any(|n| n == layout::SUPERVISOR_WINDOW) {
+            println!(
+                "started the supervisor (window `{}`)",
+                layout::SUPERVISOR_WINDOW
+            );
+        }
+    }
+    for d in &plan.dead {
+        println!("{d} is dead; bring it back with: atlas restart {d}");
+    }
+
+    if args.attach {
+        attach(ctx, &team.session)?;
+    }
+    Ok(Exit::Success)
+}
+
+/// Attach to the session, or switch this client to it when already inside tmux.
+fn attach(ctx: &Ctx, session: &str) -> Result<()> {
+    if std::env::var_os("TMUX").is_some() {
+        ctx.tmux
+            .run(&tcmd!["switch-client", "-t", exact_session(session)])?;
+        return Ok(());
+    }
+    let mut c = ctx.tmux.command()?;
+    c.args(["attach-session", "-t", &exact_session(session)]);
+    use std::os::unix::process::CommandExt;
+    let err = c.exec();
+    Err(anyhow::anyhow!("cannot run tmux attach: {err}"))
 }

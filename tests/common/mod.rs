@@ -83,6 +83,7 @@ impl Server {
             .env_remove("ATLAS_CONFIG")
             .env_remove("ATLAS_AGENT")
             .env("ATLAS_FORBID_DEFAULT_SERVER", "1")
+            .env("ATLAS_TMUX_CONF", "/dev/null")
             .env("PATH", path_with_atlas());
         c
     }
