@@ -16,6 +16,8 @@ pub mod error;
 pub mod escape;
 pub mod events;
 pub mod layout;
+pub mod menu;
+pub mod plugin;
 pub mod queue;
 pub mod state;
 pub mod status;
