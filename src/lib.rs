@@ -16,6 +16,7 @@ pub mod escape;
 pub mod events;
 pub mod layout;
 pub mod queue;
+pub mod report;
 pub mod state;
 pub mod status;
 pub mod tmux;
