@@ -128,13 +128,14 @@ pub fn next_attention<'a>(
     ls: &BTreeMap<String, LsRow>,
     current: Option<&str>,
 ) -> Option<&'a Pane> {
+    // Either source may know: `atlas ls` reads the screen now, `@atlas_state` is what the
+    // supervisor last saw (and what the pane border shows).
     let wants = |p: &Pane| {
         let row = ls.get(&p.agent);
-        let state = row
-            .map(|r| r.state.as_str())
-            .filter(|s| !s.is_empty())
-            .unwrap_or(p.state.as_str());
-        needs_attention(state, p.dead, row.map_or(0, |r| r.inbox))
+        let inbox = row.map_or(0, |r| r.inbox);
+        let listed = row.map(|r| r.state.as_str()).filter(|s| !s.is_empty());
+        listed.is_some_and(|s| needs_attention(s, p.dead, inbox))
+            || needs_attention(p.state.as_str(), p.dead, inbox)
     };
     let start = current
         .and_then(|c| panes.iter().position(|p| p.id == c))
