@@ -24,11 +24,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::ReportArgs) -> Result<Exit> {
     let from = args.from.as_deref().map(parse_time).transpose()?;
     let to = args.to.as_deref().map(parse_time).transpose()?;
     let since = match args.since.as_deref() {
-        Some(s) => Some(crate::duration::parse(s).map_err(|e| {
-            usage(format!(
-                "--since {s}: {e}; write a duration like 90m or 12h"
-            ))
-        })?),
+        Some(s) => Some(crate::duration::parse(s).map_err(|e| usage(format!("--since: {e}")))?),
         None => None,
     };
     let to = to.unwrap_or_else(now);
