@@ -113,10 +113,14 @@ pub struct JsonArgs {
 
 /// `atlas send`.
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "atlas send (AGENT | --window W | --all) [--when-idle [--timeout D]] [--] TEXT..."
+)]
 pub struct SendArgs {
-    /// The agent to send to (omit with --all or --window).
-    #[arg(required_unless_present_any = ["all", "window"], conflicts_with_all = ["all", "window"])]
-    pub agent: Option<String>,
+    /// The agent, then the directive's words (joined by spaces); with --all or --window only
+    /// the words. A lone `-` reads the directive from stdin.
+    #[arg(value_name = "WORDS", required = true, num_args = 1..)]
+    pub words: Vec<String>,
     /// Send to every agent.
     #[arg(long, conflicts_with = "window")]
     pub all: bool,
@@ -129,9 +133,18 @@ pub struct SendArgs {
     /// How long --when-idle waits at most (e.g. 90s, 10m).
     #[arg(long, value_name = "D", default_value = "10m", requires = "when_idle")]
     pub timeout: String,
-    /// The directive; words are joined by spaces. A lone `-` reads it from stdin.
-    #[arg(last = false, allow_hyphen_values = true, required = true, num_args = 1..)]
-    pub text: Vec<String>,
+}
+
+impl SendArgs {
+    /// The agent named (None with --all or --window) and the directive's words.
+    pub fn target(&self) -> (Option<&str>, &[String]) {
+        if self.all || self.window.is_some() {
+            (None, &self.words)
+        } else {
+            let agent = self.words.first().map(String::as_str);
+            (agent, self.words.get(1..).unwrap_or(&[]))
+        }
+    }
 }
 
 /// `atlas restart`.
@@ -260,6 +273,15 @@ pub struct MenuArgs {
     /// Which menu: the main one, or the agent chooser for an action.
     #[arg(long, value_name = "ACTION")]
     pub pick: Option<String>,
+    /// The tmux client to show the menu on (default: tmux's choice).
+    #[arg(long, value_name = "CLIENT")]
+    pub client: Option<String>,
+    /// The pane the menu was opened from (`%N`).
+    #[arg(long, value_name = "PANE")]
+    pub pane: Option<String>,
+    /// Internal: what the plugin's key already knows, `POPUP|WIDTH|HEIGHT|CONFIG`.
+    #[arg(long, hide = true)]
+    pub context: Option<String>,
 }
 
 /// `atlas demo-agent`.

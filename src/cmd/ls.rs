@@ -1,13 +1,18 @@
-//! `atlas ls [--json]`: one row per agent.
+//! `atlas ls [--json]`: one row per agent — name, window, pane, state, inbox count, last
+//! activity.
+//!
+//! The whole table costs two tmux invocations (one `list-panes`, one batched `capture-pane`)
+//! plus one `set-option` batch when atlas's memory of a screen changed; see
+//! [`crate::state::observe_team`].
 
 use anyhow::Result;
+use chrono::{DateTime, Local, SecondsFormat};
 use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::JsonArgs;
 use crate::error::Exit;
-use crate::state::{self, State};
-use crate::tmux::TmuxError;
+use crate::state::{self, Observation, State};
 
 /// One row of `atlas ls --json`.
 #[derive(Debug, Serialize)]
@@ -26,57 +31,111 @@ pub struct Row {
     pub exit_status: Option<i32>,
     /// Inbox count.
     pub inbox: usize,
-    /// Usage limit reset time, when limited.
+    /// Usage limit reset time (RFC 3339), when limited and known.
     pub reset_at: Option<String>,
+}
+
+fn rfc3339(t: DateTime<Local>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// A row from an observation.
+pub fn row(o: &Observation, inbox: usize) -> Row {
+    Row {
+        name: o.agent.clone(),
+        window: o.window.clone(),
+        pane: o.pane.clone(),
+        state: o.state,
+        since: o.since.map(rfc3339),
+        exit_status: if o.state == State::Dead {
+            o.exit_status
+        } else {
+            None
+        },
+        inbox,
+        reset_at: if o.state == State::Limited {
+            o.reset_at.map(rfc3339)
+        } else {
+            None
+        },
+    }
+}
+
+/// "12s ago", "4m ago", "2h ago", "3d ago".
+pub fn ago(t: DateTime<Local>, now: DateTime<Local>) -> String {
+    let s = (now - t).num_seconds().max(0);
+    match s {
+        0..60 => format!("{s}s ago"),
+        60..3600 => format!("{}m ago", s / 60),
+        3600..86400 => format!("{}h ago", s / 3600),
+        _ => format!("{}d ago", s / 86400),
+    }
+}
+
+/// The state column: `dead (1)`, `limited (resets 15:00)`, else the word.
+pub fn state_cell(o: &Observation) -> String {
+    match (o.state, o.exit_status, o.reset_at) {
+        (State::Dead, Some(s), _) => format!("dead ({s})"),
+        (State::Limited, _, Some(t)) => format!("limited (resets {})", t.format("%H:%M")),
+        (s, _, _) => s.to_string(),
+    }
 }
 
 /// Run `atlas ls`.
 pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
     let team = ctx.team()?;
-    let panes = match ctx.tmux.panes(&team.session) {
-        Ok(p) => p,
-        Err(TmuxError::NoServer(_) | TmuxError::NoSession(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
+    let now = Local::now();
+    let observations = state::observe_team(&ctx.tmux, &team, now)?;
+    // Inbox counts through the same cache `atlas status` keeps.
+    let counts = match crate::coord::cache::board(
+        &team.coordination,
+        &team.logs.join(super::status::CACHE_FILE),
+        &team.operator,
+    ) {
+        Ok((board, _)) => board.inbox_counts(),
+        Err(e) => {
+            eprintln!(
+                "atlas: cannot read the coordination file {}: {e}; inbox counts shown as 0",
+                team.coordination.display()
+            );
+            std::collections::BTreeMap::new()
+        }
     };
-    let rows: Vec<Row> = team
-        .agents()
-        .map(|a| {
-            let pane = panes.iter().find(|p| p.agent == a.name);
-            let st = state::from_pane(pane);
-            Row {
-                name: a.name.clone(),
-                window: a.window.clone(),
-                pane: pane.map(|p| p.id.clone()),
-                state: st,
-                since: None,
-                exit_status: pane
-                    .filter(|p| p.dead)
-                    .and_then(|p| p.dead_status.or(p.dead_signal.map(|s| 128 + s))),
-                inbox: 0,
-                reset_at: None,
-            }
-        })
-        .collect();
+    let inbox = |agent: &str| counts.get(agent).copied().unwrap_or(0);
     if args.json {
+        let rows: Vec<Row> = observations
+            .iter()
+            .map(|o| row(o, inbox(&o.agent)))
+            .collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(Exit::Success);
     }
+    let width = observations
+        .iter()
+        .map(|o| o.agent.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let wwidth = observations
+        .iter()
+        .map(|o| o.window.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
     println!(
-        "{:<14} {:<10} {:<6} {:<12} {:>5}",
+        "{:<width$}  {:<wwidth$}  {:<5}  {:<24}  {:>5}  ACTIVITY",
         "NAME", "WINDOW", "PANE", "STATE", "INBOX"
     );
-    for r in &rows {
-        let state = match (r.state, r.exit_status) {
-            (State::Dead, Some(s)) => format!("dead ({s})"),
-            (s, _) => s.to_string(),
-        };
+    for o in &observations {
         println!(
-            "{:<14} {:<10} {:<6} {:<12} {:>5}",
-            r.name,
-            r.window,
-            r.pane.as_deref().unwrap_or("-"),
-            state,
-            r.inbox
+            "{:<width$}  {:<wwidth$}  {:<5}  {:<24}  {:>5}  {}",
+            o.agent,
+            o.window,
+            o.pane.as_deref().unwrap_or("-"),
+            state_cell(o),
+            inbox(&o.agent),
+            o.last_change
+                .map_or_else(|| "-".to_string(), |t| ago(t, now)),
         );
     }
     Ok(Exit::Success)

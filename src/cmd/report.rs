@@ -187,3 +187,12 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
     })?;
     Ok(())
 }
+
+/// Write the morning report to `reports/morning-YYYY-MM-DD.md` (called by the supervisor at
+/// `[supervisor].report_at`). Not built yet: fails, and the supervisor says so.
+pub fn write_morning_report(
+    _team: &crate::config::Team,
+    _now: chrono::DateTime<chrono::Local>,
+) -> Result<std::path::PathBuf> {
+    anyhow::bail!("the report is not built yet")
+}

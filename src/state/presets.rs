@@ -1,0 +1,293 @@
+//! The built-in state-detection presets, and how a team's overrides are layered on them.
+//!
+//! A preset is a [`PresetSpec`]: regex lists for `busy`, `waiting`, `idle` and `limited`, an
+//! `input` regex whose named group `draft` captures text left on the input line, and the
+//! `submit_delay`. Every regex is matched against the *tail* of the screen (its last
+//! [`crate::state::detect::TAIL_LINES`] lines, trailing blank lines dropped, joined by `\n`)
+//! in multi-line mode, so `^` and `$` are line anchors and `\z` is the bottom line's end.
+//! Patterns that must sit near the bottom say so themselves (`(?:\n[^\n]*){0,6}\z`: "within
+//! the last seven lines"), which keeps old output higher up from deciding anything.
+//!
+//! The patterns were built from real screens of each program (see the fixtures under
+//! tests/fixtures/screens/ and docs/STATES-AND-DELIVERY.md). A UI change of an agent program
+//! is fixed in atlas.toml (`[presets.claude] busy = [...]`), not by a release.
+
+use std::time::Duration;
+
+use regex::Regex;
+
+use crate::config::{Agent, PresetSpec, Team};
+use crate::duration;
+
+/// A pattern list, as string slices.
+type List = &'static [&'static str];
+
+struct Builtin {
+    name: &'static str,
+    busy: List,
+    waiting: List,
+    idle: List,
+    limited: List,
+    input: &'static str,
+    submit_delay: &'static str,
+    /// Screens of a program still starting (not overridable; not part of PresetSpec).
+    starting: List,
+}
+
+/// Claude Code (`claude`).
+const CLAUDE: Builtin = Builtin {
+    name: "claude",
+    // The spinner line ("✻ Thinking… (12s · ↑ 1.2k tokens · esc to interrupt)") sits just
+    // above the input box; the footer below it may say "bypass permissions on", which says
+    // nothing about being idle.
+    busy: &[r"(?i)\([^\n]*\b(?:esc|ctrl\+c) to interrupt\b[^\n]*(?:\n[^\n]*){0,15}\z"],
+    waiting: &[
+        // A menu's footer is the bottom line while a permission or selection menu is open.
+        r"(?i)^[ \t]*(?:Esc to cancel|Enter to confirm|Enter to select)\b[^\n]*\z",
+        // "Do you want to proceed?" directly followed by its first option.
+        r"(?i)^[ \t]*Do you (?:want|trust)[^\n]*\?[ \t]*\n(?:[ \t]*\n)?[ \t]*(?:❯[ \t]*)?1\.[ \t]",
+        // A selected numbered option (indented, unlike a sent prompt) near the bottom.
+        r"^[ \t]+❯ \d+\. [^\n]*(?:\n[^\n]*){0,6}\z",
+    ],
+    // The input box: a rule, the `❯` line (the prompt may be followed by a no-break space),
+    // and the box's lower rule; or the older rounded box.
+    idle: &[
+        r"^[─━]{8,}[^\n]*\n❯(?:[ \t\u{a0}][^\n]*)?\n(?:[^\n]*\n){0,12}?[─━]{8,}",
+        r"^╭─{8,}╮[^\n]*\n│[ \t\u{a0}]*>[ \t\u{a0}]",
+    ],
+    limited: &[
+        r"(?i)(?:limit reached|hit your [^\n]*?limit)[^\n]*?\breset(?:s| at)[ \t]+(?:at[ \t]+)?(?P<reset>\d{1,2}(?::\d{2})?[ \t]?(?:[ap]m)?)[^\n]*(?:\n[^\n]*){0,9}\z",
+        r"(?i)(?:usage limit reached|hit your [^\n]*?limit)[^\n]*(?:\n[^\n]*){0,9}\z",
+    ],
+    // The last `❯` line at the left edge is the input line; the dim placeholder
+    // (`Try "…"`) is not a draft.
+    input: r#"^(?:❯|│[ \t]*>)[ \t\u{a0}]*(?:Try "[^"\n]*"[ \t\u{a0}]*(?:│[ \t]*)?$|(?P<draft>[^\n]*?)[ \t\u{a0}]*(?:│[ \t]*)?$)"#,
+    submit_delay: "200ms",
+    starting: &[],
+};
+
+/// OpenAI Codex CLI (`codex`).
+const CODEX: Builtin = Builtin {
+    name: "codex",
+    // "• Working (12s • esc to interrupt)" above the composer.
+    busy: &[r"(?i)\([^\n]*\b(?:esc|esc esc) to interrupt\b[^\n]*(?:\n[^\n]*){0,15}\z"],
+    waiting: &[
+        r"(?i)^[ \t▌]*(?:Would you like to [^\n]*\?|Allow command\?)[^\n]*(?:\n[^\n]*){0,14}\z",
+        r"(?i)press enter to confirm or esc to cancel[^\n]*(?:\n[^\n]*){0,2}\z",
+    ],
+    idle: &[
+        r"^›(?:[ \t\u{a0}][^\n]*)?(?:\n[^\n]*){0,4}\z",
+        r"(?i)\d+% context left[^\n]*\z",
+        r"(?i)⏎ send[^\n]*\z",
+    ],
+    limited: &[
+        r"(?i)you(?:'|’)ve hit your usage limit(?:[^\n]*\n){0,2}[^\n]*?try again at (?P<reset>\d{1,2}(?::\d{2})?[ \t]?(?:[ap]m)?)[^\n]*(?:\n[^\n]*){0,9}\z",
+        r"(?i)you(?:'|’)ve hit your usage limit(?:[^\n]*\n){0,2}[^\n]*?try again in (?P<reset>(?:\d+ (?:days?|hours?|minutes?|seconds?)[ ,]*(?:and )?)+)[^\n]*(?:\n[^\n]*){0,9}\z",
+        r"(?i)you(?:'|’)ve hit your usage limit[^\n]*(?:\n[^\n]*){0,9}\z",
+    ],
+    // The composer line; the dim example prompts are not drafts.
+    input: r"^›[ \t\u{a0}]*(?:(?:Explain this codebase|Summarize recent commits|Implement \{feature\}|Find and fix a bug in @filename|Write tests for @filename|Improve documentation in @filename|Run /review on my current changes|Use /skills to list available skills)[ \t]*$|(?P<draft>[^\n]*?)[ \t\u{a0}]*$)",
+    submit_delay: "200ms",
+    starting: &[],
+};
+
+/// Google Gemini CLI (`gemini`).
+const GEMINI: Builtin = Builtin {
+    name: "gemini",
+    // "⠏ Thinking about the task (esc to cancel, 5s)".
+    busy: &[r"(?i)\(esc to cancel, [^\n)]*\)"],
+    waiting: &[
+        r"(?i)^[│ \t]*(?:Allow execution(?: of[^\n]*)?\?|Apply this change\?|Do you want to proceed\?|Waiting for user confirmation)",
+        r"^[│ \t]*● 1\. (?:Yes|Allow)",
+    ],
+    idle: &[r"^[│ \t]*>[ \t\u{a0}]+[^\n]*(?:\n[^\n]*){0,4}\z"],
+    limited: &[
+        r"(?i)(?:quota|limit|capacity)[^\n]*?(?:reset after|resets? (?:at|in)) (?P<reset>\d[0-9:.hms ]*(?:[ap]m)?)",
+        r"(?i)reached your daily [^\n]*quota limit",
+        r"(?i)usage limit reached",
+        r"(?i)exhausted your (?:daily quota|capacity)",
+    ],
+    input: r"^[│ \t]*>[ \t\u{a0}]+(?:Type your message or @path/to/file[ \t]*(?:│[ \t]*)?$|(?P<draft>[^\n]*?)[ \t]*(?:│[ \t]*)?$)",
+    submit_delay: "150ms",
+    starting: &[],
+};
+
+/// Aider (`aider`).
+const AIDER: Builtin = Builtin {
+    name: "aider",
+    busy: &[r"(?i)^[^\n]*Waiting for [^\n]*\z"],
+    waiting: &[r"(?i)\(Y\)es/\(N\)o[^\n]*\z"],
+    idle: &[r"^(?:[a-z-]+)?>[ \t\u{a0}]?[^\n]*\z"],
+    limited: &[
+        r"(?i)RateLimitError[^\n]*(?:\n[^\n]*){0,8}\z",
+        r"(?i)(?:quota|rate limit) exceeded[^\n]*(?:\n[^\n]*){0,8}\z",
+    ],
+    input: r"^(?:[a-z-]+)?>[ \t\u{a0}]?(?P<draft>[^\n]*)\z",
+    submit_delay: "100ms",
+    starting: &[],
+};
+
+/// Any interactive program at a shell-like prompt (`shell`).
+const SHELL: Builtin = Builtin {
+    name: "shell",
+    busy: &[],
+    waiting: &[],
+    // A prompt character followed by the space a prompt ends with, on the bottom line.
+    idle: &[r"^[^\n]*[$#%❯›>][ \u{a0}]+\z"],
+    limited: &[],
+    input: r"^[^\n]*?[$#%❯›][ \u{a0}](?P<draft>[^\n]*)\z",
+    submit_delay: "50ms",
+    starting: &[],
+};
+
+/// The built-in demo agent (`atlas demo-agent`), exactly as /work/DEMO-SCREEN.md draws it.
+const DEMO: Builtin = Builtin {
+    name: "demo",
+    // The busy line is always the bottom line while it works.
+    busy: &[r"esc to interrupt[^\n]*\z"],
+    // The menu is the bottom three lines while it is open.
+    waiting: &[r"^Do you want to proceed\?[^\n]*\n[^\n]*1\. Yes[^\n]*\n[^\n]*2\. No[^\n]*\z"],
+    idle: &[r"^demo> [^\n]*\z"],
+    // Limited while the limit line is the last message (directly above the prompt).
+    limited: &[
+        r"^Usage limit reached · resets (?P<reset>\d{1,2}:\d{2})[^\n]*\ndemo> [^\n]*\z",
+        r"^Usage limit reached[^\n]*\ndemo> [^\n]*\z",
+    ],
+    input: r"^demo> (?P<draft>[^\n]*)\z",
+    submit_delay: "100ms",
+    starting: &[r"^Starting demo agent…[^\n]*\z"],
+};
+
+const ALL: [&Builtin; 6] = [&CLAUDE, &CODEX, &GEMINI, &AIDER, &SHELL, &DEMO];
+
+fn strings(list: List) -> Vec<String> {
+    list.iter().map(|s| (*s).to_string()).collect()
+}
+
+/// The built-in spec of a preset, if atlas knows it (names as in
+/// [`crate::config::BUILTIN_PRESETS`]).
+pub fn builtin(name: &str) -> Option<PresetSpec> {
+    let b = ALL.iter().find(|b| b.name == name)?;
+    Some(PresetSpec {
+        busy: Some(strings(b.busy)),
+        waiting: Some(strings(b.waiting)),
+        idle: Some(strings(b.idle)),
+        limited: Some(strings(b.limited)),
+        input: Some(b.input.to_string()),
+        submit_delay: Some(b.submit_delay.to_string()),
+    })
+}
+
+/// A preset ready to read screens: every pattern compiled (multi-line mode).
+#[derive(Debug, Clone)]
+pub struct Preset {
+    /// The preset's name.
+    pub name: String,
+    /// Screens that mean the agent works.
+    pub busy: Vec<Regex>,
+    /// Screens that mean it asks the operator something.
+    pub waiting: Vec<Regex>,
+    /// Screens that mean it is ready for a directive.
+    pub idle: Vec<Regex>,
+    /// Screens that mean it hit a usage limit (group `reset`: when it ends).
+    pub limited: Vec<Regex>,
+    /// The input line (group `draft`: text typed but not submitted).
+    pub input: Option<Regex>,
+    /// Screens of a program still starting (built-in only).
+    pub starting: Vec<Regex>,
+    /// The pause between the text and the submit key.
+    pub submit_delay: Duration,
+}
+
+fn compile(pattern: &str, what: &str, preset: &str) -> anyhow::Result<Regex> {
+    Regex::new(&format!("(?m){pattern}")).map_err(|e| {
+        crate::error::usage(format!(
+            "the `{what}` pattern `{pattern}` of preset `{preset}` is not a valid regex ({}); fix it in atlas.toml",
+            e.to_string().lines().last().unwrap_or("").trim()
+        ))
+    })
+}
+
+fn compile_all(list: &Option<Vec<String>>, what: &str, preset: &str) -> anyhow::Result<Vec<Regex>> {
+    list.iter()
+        .flatten()
+        .map(|p| compile(p, what, preset))
+        .collect()
+}
+
+impl Preset {
+    /// Compile a spec. `name` picks the built-in `starting` screens, if any.
+    pub fn compile(name: &str, spec: &PresetSpec) -> anyhow::Result<Preset> {
+        let starting = ALL
+            .iter()
+            .find(|b| b.name == name)
+            .map(|b| b.starting)
+            .unwrap_or(&[]);
+        let submit_delay = match &spec.submit_delay {
+            Some(d) => duration::parse(d).map_err(|e| {
+                crate::error::usage(format!("submit_delay of preset `{name}`: {e}"))
+            })?,
+            None => Duration::from_millis(100),
+        };
+        Ok(Preset {
+            name: name.to_string(),
+            busy: compile_all(&spec.busy, "busy", name)?,
+            waiting: compile_all(&spec.waiting, "waiting", name)?,
+            idle: compile_all(&spec.idle, "idle", name)?,
+            limited: compile_all(&spec.limited, "limited", name)?,
+            input: spec
+                .input
+                .as_deref()
+                .map(|p| compile(p, "input", name))
+                .transpose()?,
+            starting: starting
+                .iter()
+                .map(|p| compile(p, "starting", name))
+                .collect::<anyhow::Result<_>>()?,
+            submit_delay,
+        })
+    }
+
+    /// A built-in preset, unchanged.
+    pub fn builtin(name: &str) -> Option<Preset> {
+        builtin(name).and_then(|spec| Preset::compile(name, &spec).ok())
+    }
+
+    /// The preset an agent uses: the built-in one of its name (if any), then the team's
+    /// `[presets.NAME]`, then the agent's own overrides.
+    pub fn for_agent(team: &Team, agent: &Agent) -> anyhow::Result<Preset> {
+        let base = builtin(&agent.preset).unwrap_or_default();
+        let spec = team.preset_spec(agent, &base);
+        Preset::compile(&agent.preset, &spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_compiles() {
+        for name in crate::config::BUILTIN_PRESETS {
+            let p = Preset::builtin(name).unwrap_or_else(|| panic!("preset {name}"));
+            assert!(!p.idle.is_empty(), "{name} has idle patterns");
+            assert!(p.input.is_some(), "{name} has an input pattern");
+        }
+        assert!(builtin("nope").is_none());
+    }
+
+    #[test]
+    fn every_limited_reset_group_is_named_reset() {
+        for b in ALL {
+            if let Ok(input) = Regex::new(b.input) {
+                assert!(input.capture_names().flatten().any(|n| n == "draft"));
+            }
+            for l in b.limited {
+                let r = Regex::new(l).unwrap();
+                for n in r.capture_names().flatten() {
+                    assert_eq!(n, "reset", "{}: {l}", b.name);
+                }
+            }
+        }
+    }
+}
