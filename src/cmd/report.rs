@@ -159,7 +159,8 @@ pub fn build(team: &Team, window: Window) -> Result<Report> {
 /// Write `reports/morning-YYYY-MM-DD.md` (the date of `now`) over the window since the
 /// last morning report (another day's), else the last 12 hours, ending at `now`. Returns
 /// the file written. The supervisor calls this at `[supervisor].report_at`.
-pub fn write_morning_report(team: &Team, now: NaiveDateTime) -> Result<PathBuf> {
+pub fn write_morning_report(team: &Team, now: DateTime<Local>) -> Result<PathBuf> {
+    let now = now.naive_local();
     let now = now.with_nanosecond(0).unwrap_or(now);
     let name = format!("morning-{}.md", now.format("%Y-%m-%d"));
     let window = Window::since_last(last_report_end(&team.reports, Some(&name)), now);
@@ -186,13 +187,4 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
         format!("cannot write the report to {}", path.display())
     })?;
     Ok(())
-}
-
-/// Write the morning report to `reports/morning-YYYY-MM-DD.md` (called by the supervisor at
-/// `[supervisor].report_at`). Not built yet: fails, and the supervisor says so.
-pub fn write_morning_report(
-    _team: &crate::config::Team,
-    _now: chrono::DateTime<chrono::Local>,
-) -> Result<std::path::PathBuf> {
-    anyhow::bail!("the report is not built yet")
 }

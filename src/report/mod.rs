@@ -621,7 +621,7 @@ impl Builder {
 
     /// Take the next entry of the coordination file (file order).
     pub fn entry(&mut self, e: &EntryView<'_>) {
-        let t = e.header.time;
+        let t = e.header.time();
         if t >= self.window.to {
             return;
         }
