@@ -553,11 +553,7 @@ mod tests {
         };
         let d = decide("A", "w", Some(&view), &preset, now);
         assert_eq!(d.observation.state, State::Idle);
-        assert!(
-            d.updates
-                .iter()
-                .any(|(k, v)| k == OPT_SIGNAL && v.is_empty())
-        );
+        assert_eq!(d.expired_signal, Some(sig.encode()));
         // A menu on the screen always wins.
         let menu = "Do you want to proceed?\n❯ 1. Yes\n  2. No";
         let mem = Memory {
