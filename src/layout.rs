@@ -287,6 +287,7 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
                 ];
                 c.extend(supervisor_argv(team, opts));
                 cmds.push(c);
+                created.push(SUPERVISOR_WINDOW.to_string());
             } else if session_made {
                 let mut c = tcmd![
                     "new-window",

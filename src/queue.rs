@@ -185,6 +185,21 @@ impl Queue {
         self.items().find(|i| i.state == ItemState::Waiting)
     }
 
+    /// Put an item handed out at `at` back to waiting (its delivery was refused before
+    /// anything was typed).
+    pub fn unhand(&mut self, text: &str, at: NaiveDateTime) {
+        for l in &mut self.lines {
+            if let Line::Item(i) = l {
+                if i.state == ItemState::HandedOut && i.text == text && i.handed_out_at == Some(at)
+                {
+                    i.state = ItemState::Waiting;
+                    i.handed_out_at = None;
+                    return;
+                }
+            }
+        }
+    }
+
     /// Mark the first waiting item handed out at `at`; returns its text.
     pub fn hand_out_next(&mut self, at: NaiveDateTime) -> Option<String> {
         for l in &mut self.lines {

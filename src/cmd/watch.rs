@@ -1,11 +1,812 @@
-//! `atlas watch`.
+//! `atlas watch`: the supervisor loop (DESIGN §4). It spends no model tokens: it reads
+//! screens and files and acts on the decisions of [`crate::supervisor`].
+//!
+//! Wake-ups are event-driven: every window of the session gets a `pane-died` hook that
+//! signals a tmux `wait-for` channel, and a thread blocked on that channel wakes the loop at
+//! once, so a crash is seen in milliseconds rather than at the next tick. Between events
+//! the loop looks at the team once a second (one `list-panes`, one batched capture).
+//!
+//! Everything it has done that must not be done twice (wakes, crash counts, handled
+//! deaths, the day of the last report) is kept in `logs/.supervisor.json`; queue items are
+//! marked in the queue files themselves; so a supervisor killed mid-night and started
+//! again repeats nothing.
 
-use anyhow::Result;
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Local};
 
 use super::Ctx;
+use crate::cli::WatchArgs;
+use crate::config::{Agent, Team};
+use crate::coord::{self, Board, NewEntry, cache};
+use crate::deliver::{self, DeliveryError, SendOptions};
 use crate::error::Exit;
+use crate::events::{Event, EventLog, Kind};
+use crate::queue;
+use crate::state::{self, Observation, State};
+use crate::status::{self, Counts};
+use crate::supervisor::{self, DeathAction, MEMORY_FILE, Memory};
+use crate::tcmd;
+use crate::tmux::{Cmd, Tmux, session_target};
+
+/// How often the loop looks at the team when nothing wakes it.
+const TICK: Duration = Duration::from_millis(1000);
+/// The lock file that keeps one supervisor per team.
+const LOCK_FILE: &str = ".supervisor.lock";
+/// The supervisor's own cache of the coordination file's rules.
+const CACHE_FILE: &str = ".supervisor-cache.json";
+
+/// The `wait-for` channel of a session's supervisor.
+pub fn channel(session: &str) -> String {
+    let safe: String = session
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("atlas-wake-{safe}")
+}
+
+/// What a delivery was for.
+#[derive(Debug, Clone)]
+enum Purpose {
+    Wake {
+        key: String,
+        id: String,
+    },
+    Dispatch {
+        text: String,
+        at: chrono::NaiveDateTime,
+    },
+    Brief,
+    Resume,
+}
+
+struct Outcome {
+    agent: String,
+    purpose: Purpose,
+    result: Result<deliver::Delivered, DeliveryError>,
+}
+
+struct Supervisor {
+    tmux: Tmux,
+    team: Team,
+    config_stamp: Option<std::time::SystemTime>,
+    memory: Memory,
+    memory_path: PathBuf,
+    dirty: bool,
+    events: EventLog,
+    board: Board,
+    board_stamp: Option<(u64, std::time::SystemTime)>,
+    in_flight: HashSet<String>,
+    outcomes: (mpsc::Sender<Outcome>, mpsc::Receiver<Outcome>),
+    known_panes: HashSet<String>,
+    status_format: String,
+    status_shown: String,
+    options: HashMap<String, String>,
+    dead_seen: HashMap<String, Instant>,
+}
 
 /// Run `atlas watch`.
-pub fn run(_ctx: &Ctx, _args: &crate::cli::WatchArgs) -> Result<Exit> {
-    super::not_yet("watch")
+pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
+    let team = ctx.team()?;
+    std::fs::create_dir_all(&team.logs)
+        .with_context(|| format!("cannot create {}", team.logs.display()))?;
+    let lock = File::create(team.logs.join(LOCK_FILE)).with_context(|| {
+        format!(
+            "cannot create the supervisor lock in {}",
+            team.logs.display()
+        )
+    })?;
+    if lock.try_lock().is_err() {
+        anyhow::bail!(
+            "a supervisor is already running for session `{}` (see its window `supervisor`); only one runs per team",
+            team.session
+        );
+    }
+    if !ctx.tmux.has_session(&team.session)? {
+        anyhow::bail!(
+            "the tmux session `{}` is not running; run `atlas up`, which starts the supervisor",
+            team.session
+        );
+    }
+    let format = ctx
+        .tmux
+        .run(&tcmd!["show-options", "-gqv", "@atlas-status-format"])
+        .ok()
+        .map(|s| s.trim_end_matches('\n').to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| status::DEFAULT_FORMAT.to_string());
+
+    let (tx, rx) = mpsc::channel::<()>();
+    let waiter = ctx.tmux.clone();
+    let chan = channel(&team.session);
+    std::thread::spawn(move || {
+        loop {
+            let ok = waiter.run(&tcmd!["wait-for", chan.as_str()]).is_ok();
+            if tx.send(()).is_err() {
+                return;
+            }
+            if !ok {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    });
+
+    let memory_path = team.logs.join(MEMORY_FILE);
+    let mut memory = Memory::load(&memory_path);
+    if memory.last_report.is_none()
+        && supervisor::report_due(Local::now(), team.supervisor.report_at, None)
+    {
+        // A first start after today's report time: the first report is tomorrow's.
+        memory.last_report = Some(Local::now().date_naive());
+    }
+    let mut sup = Supervisor {
+        tmux: ctx.tmux.clone(),
+        config_stamp: mtime(&team.path),
+        events: EventLog::in_dir(&team.logs),
+        board: Board::new(&team.operator),
+        memory,
+        memory_path,
+        team,
+        dirty: false,
+        board_stamp: None,
+        in_flight: HashSet::new(),
+        outcomes: mpsc::channel(),
+        known_panes: HashSet::new(),
+        status_format: format,
+        status_shown: String::new(),
+        options: HashMap::new(),
+        dead_seen: HashMap::new(),
+    };
+    say(&format!(
+        "supervisor for session `{}`: {} agents, config {}",
+        sup.team.session,
+        sup.team.agents().count(),
+        sup.team.path.display()
+    ));
+    loop {
+        let _ = rx.recv_timeout(TICK);
+        while rx.try_recv().is_ok() {}
+        if !sup.tmux.has_session(&sup.team.session).unwrap_or(false) {
+            say("the session is gone; the supervisor stops");
+            return Ok(Exit::Success);
+        }
+        if let Err(e) = sup.tick(Local::now()) {
+            say(&format!("error: {e:#}"));
+        }
+    }
 }
+
+fn say(msg: &str) {
+    println!("{} {msg}", Local::now().format("%H:%M:%S"));
+}
+
+fn mtime(p: &std::path::Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+fn event(kind: Kind, agent: &str) -> Event {
+    Event::now(kind, agent)
+}
+
+impl Supervisor {
+    fn log(&self, e: &Event) {
+        let _ = self.events.append(e);
+    }
+
+    fn tick(&mut self, now: DateTime<Local>) -> Result<()> {
+        self.reload_config();
+        self.collect_outcomes();
+        let obs = state::observe_team(&self.tmux, &self.team, now)?;
+        self.install_hooks(&obs);
+        self.refresh_board();
+
+        let mut writes: Vec<Cmd> = Vec::new();
+        for o in &obs {
+            let Some(agent) = self.team.agent(&o.agent).cloned() else {
+                continue;
+            };
+            self.track_state(o, &mut writes);
+            match o.state {
+                State::Dead => self.on_dead(&agent, o, now, &mut writes),
+                State::Idle => self.on_idle(&agent, now),
+                State::Limited => self.on_limited(&agent, o, now),
+                State::Failed => {}
+                _ => {
+                    self.dead_seen.remove(&agent.name);
+                }
+            }
+            if o.state != State::Failed && self.memory.failed.remove(&agent.name) {
+                self.dirty = true; // someone restarted it by hand
+            }
+            if o.state != State::Limited && o.state != State::Idle && o.state != State::Busy {
+                if self.memory.limits.remove(&agent.name).is_some() {
+                    self.dirty = true;
+                }
+            }
+        }
+        self.run_due_restarts(now);
+        self.update_status(&obs, &mut writes);
+        if !writes.is_empty() {
+            let _ = self.tmux.run_batch(&writes);
+        }
+        self.maybe_report(now);
+        if self.dirty {
+            self.memory.save(&self.memory_path)?;
+            self.dirty = false;
+        }
+        Ok(())
+    }
+
+    fn reload_config(&mut self) {
+        let stamp = mtime(&self.team.path);
+        if stamp == self.config_stamp {
+            return;
+        }
+        self.config_stamp = stamp;
+        match crate::config::load(&self.team.path) {
+            Ok(t) if t.session == self.team.session => {
+                say("config changed; reloaded");
+                self.team = t;
+            }
+            Ok(_) => say("config changed its session name; keeping the old config until restarted"),
+            Err(e) => say(&format!(
+                "config changed but cannot be used, keeping the old one: {e:#}"
+            )),
+        }
+    }
+
+    /// Set the pane-died hook on every window of the session whenever panes change.
+    fn install_hooks(&mut self, obs: &[Observation]) {
+        let panes: HashSet<String> = obs.iter().filter_map(|o| o.pane.clone()).collect();
+        if panes == self.known_panes {
+            return;
+        }
+        self.known_panes = panes;
+        let Ok(all) = self.tmux.panes(&self.team.session) else {
+            return;
+        };
+        let hook = format!("wait-for -S {}", channel(&self.team.session));
+        let mut windows: Vec<&str> = all.iter().map(|p| p.window_id.as_str()).collect();
+        windows.sort_unstable();
+        windows.dedup();
+        let cmds: Vec<Cmd> = windows
+            .iter()
+            .map(|w| tcmd!["set-hook", "-w", "-t", *w, "pane-died", hook.as_str()])
+            .collect();
+        let _ = self.tmux.run_batch(&cmds);
+    }
+
+    fn refresh_board(&mut self) {
+        let stamp = std::fs::metadata(&self.team.coordination)
+            .ok()
+            .and_then(|m| Some((m.len(), m.modified().ok()?)));
+        if stamp.is_some() && stamp == self.board_stamp {
+            return;
+        }
+        self.board_stamp = stamp;
+        match cache::board(
+            &self.team.coordination,
+            &self.team.logs.join(CACHE_FILE),
+            &self.team.operator,
+        ) {
+            Ok((b, _)) => self.board = b,
+            Err(e) => say(&format!(
+                "cannot read the coordination file {}: {e}",
+                self.team.coordination.display()
+            )),
+        }
+    }
+
+    fn track_state(&mut self, o: &Observation, writes: &mut Vec<Cmd>) {
+        let now_word = o.state.as_str().to_string();
+        let before = self.memory.states.get(&o.agent).cloned();
+        if before.as_deref() != Some(now_word.as_str()) {
+            let mut e = event(Kind::State, &o.agent)
+                .with("from", before.as_deref().unwrap_or("unknown"))
+                .with("to", &now_word);
+            if let (State::Dead, Some(s)) = (o.state, o.exit_status) {
+                e = e.with("status", s);
+            }
+            self.log(&e);
+            self.memory.states.insert(o.agent.clone(), now_word.clone());
+            self.dirty = true;
+        }
+        if let Some(p) = &o.pane {
+            if self.options.get(p) != Some(&now_word) && o.state != State::Missing {
+                writes.push(tcmd![
+                    "set-option",
+                    "-p",
+                    "-t",
+                    p.as_str(),
+                    "@atlas_state",
+                    now_word.as_str()
+                ]);
+                self.options.insert(p.clone(), now_word);
+            }
+        }
+    }
+
+    fn exit_status(&self, pane: &str) -> (Option<i32>, Option<u32>) {
+        let find = |tmux: &Tmux| {
+            tmux.panes(&self.team.session)
+                .ok()
+                .and_then(|ps| ps.into_iter().find(|p| p.id == pane))
+        };
+        let Some(mut info) = find(&self.tmux) else {
+            return (None, None);
+        };
+        if info.dead_status.is_none() && info.dead_signal.is_none() {
+            // tmux 3.3a may not have reaped the process yet; any child of the server that
+            // exits makes it collect every status.
+            let _ = self.tmux.run(&tcmd!["run-shell", "true"]);
+            if let Some(again) = find(&self.tmux) {
+                info = again;
+            }
+        }
+        let status = info.dead_status.or(info.dead_signal.map(|s| 128 + s));
+        (status, info.pid)
+    }
+
+    fn on_dead(
+        &mut self,
+        agent: &Agent,
+        o: &Observation,
+        now: DateTime<Local>,
+        writes: &mut Vec<Cmd>,
+    ) {
+        let Some(pane) = o.pane.clone() else { return };
+        if self.memory.restart_at.contains_key(&agent.name) {
+            return; // a restart is already scheduled
+        }
+        let (mut status, pid) = match o.exit_status {
+            Some(s) => (Some(s), None),
+            None => self.exit_status(&pane),
+        };
+        let pid = match pid {
+            Some(p) => Some(p),
+            None => self
+                .tmux
+                .panes(&self.team.session)
+                .ok()
+                .and_then(|ps| ps.into_iter().find(|p| p.id == pane))
+                .and_then(|p| p.pid),
+        };
+        let death = format!("{pane}:{}", pid.map_or("?".into(), |p| p.to_string()));
+        if self.memory.handled.get(&agent.name) == Some(&death) {
+            return;
+        }
+        if status.is_none() {
+            // Give tmux a moment to learn the exit status, but not past the 2 s bound.
+            let first = *self
+                .dead_seen
+                .entry(agent.name.clone())
+                .or_insert_with(Instant::now);
+            if first.elapsed() < Duration::from_millis(700) {
+                return;
+            }
+            status = None;
+        }
+        self.dead_seen.remove(&agent.name);
+        self.memory.handled.insert(agent.name.clone(), death);
+        self.dirty = true;
+        let status_word = status.map_or("unknown".to_string(), |s| s.to_string());
+        self.log(
+            &event(Kind::Death, &agent.name)
+                .with("status", &status_word)
+                .with("pane", &pane),
+        );
+        let recent = self.memory.record_death(
+            &agent.name,
+            now.timestamp(),
+            self.team.supervisor.restart_window,
+        );
+        match supervisor::on_death(agent.restart, status, recent, &self.team.supervisor) {
+            DeathAction::Leave => {
+                say(&format!(
+                    "{} exited (status {status_word}); restart policy `{}` leaves it",
+                    agent.name,
+                    agent.restart.as_str()
+                ));
+            }
+            DeathAction::Restart(delay) => {
+                let due = now.timestamp_millis() + delay.as_millis() as i64;
+                self.memory.restart_at.insert(agent.name.clone(), due);
+                say(&format!(
+                    "{} died (status {status_word}); restarting in {}",
+                    agent.name,
+                    crate::duration::format(delay)
+                ));
+            }
+            DeathAction::Fail => {
+                self.memory.failed.insert(agent.name.clone());
+                writes.push(tcmd![
+                    "set-option",
+                    "-p",
+                    "-t",
+                    pane.as_str(),
+                    "@atlas_state",
+                    "failed"
+                ]);
+                self.options.insert(pane.clone(), "failed".into());
+                let window = crate::duration::format(self.team.supervisor.restart_window);
+                self.log(
+                    &event(Kind::Failed, &agent.name)
+                        .with("crashes", recent)
+                        .with("window", &window)
+                        .with("status", &status_word),
+                );
+                let entry = NewEntry {
+                    time: now.naive_local(),
+                    from: agent.name.clone(),
+                    to: vec![self.team.operator.clone()],
+                    status: Some("FAILED".into()),
+                    task: Some(format!(
+                        "{} crashed {recent} times in {window}; the supervisor stopped restarting it",
+                        agent.name
+                    )),
+                    output: Vec::new(),
+                    notes: Some(format!(
+                        "Last exit status: {status_word}. See `atlas logs {0}`; `atlas restart {0}` brings it back.",
+                        agent.name
+                    )),
+                    re: None,
+                    extra: Vec::new(),
+                };
+                if let Err(e) = coord::append(&self.team.coordination, &entry) {
+                    say(&format!("cannot write the FAILED entry: {e:#}"));
+                }
+                say(&format!(
+                    "{} crashed {recent} times in {window}: marked failed",
+                    agent.name
+                ));
+            }
+        }
+    }
+
+    fn run_due_restarts(&mut self, now: DateTime<Local>) {
+        let due: Vec<String> = self
+            .memory
+            .restart_at
+            .iter()
+            .filter(|(_, t)| **t <= now.timestamp_millis())
+            .map(|(a, _)| a.clone())
+            .collect();
+        for name in due {
+            self.memory.restart_at.remove(&name);
+            self.dirty = true;
+            let Some(agent) = self.team.agent(&name).cloned() else {
+                continue;
+            };
+            let Ok(panes) = self.tmux.panes(&self.team.session) else {
+                continue;
+            };
+            let Some(p) = panes.iter().find(|p| p.agent == name) else {
+                continue;
+            };
+            if !p.dead {
+                continue; // someone brought it back already
+            }
+            match crate::cmd::restart::restart_agent(
+                &self.tmux,
+                &self.team,
+                &agent,
+                &p.id,
+                false,
+                "supervisor",
+            ) {
+                Ok(()) => {
+                    self.memory.brief.insert(name.clone());
+                    self.memory.handled.remove(&name);
+                    self.options.remove(&p.id);
+                    say(&format!("restarted {name} with its resume command"));
+                }
+                Err(e) => say(&format!("cannot restart {name}: {e:#}")),
+            }
+        }
+    }
+
+    fn on_idle(&mut self, agent: &Agent, now: DateTime<Local>) {
+        if self.in_flight.contains(&agent.name) {
+            return;
+        }
+        if self.memory.limits.remove(&agent.name).is_some() {
+            self.dirty = true;
+        }
+        let name = agent.name.clone();
+        let cfg = self.team.supervisor.clone();
+        let config = self.team.path.to_string_lossy().into_owned();
+        if self.memory.brief.remove(&name) {
+            self.dirty = true;
+            let inbox = self.inbox_summary(&name);
+            let recent = self.recent_entries(&name);
+            let text = supervisor::fill(
+                &cfg.brief_template,
+                &[
+                    ("agent", &name),
+                    ("inbox", &inbox),
+                    ("recent", &recent),
+                    ("config", &config),
+                ],
+            );
+            self.deliver(agent, text, Purpose::Brief);
+            return;
+        }
+        if cfg.wake_on_handoff {
+            let inbox: Vec<coord::Entry> = self.board.inbox(&name).into_iter().cloned().collect();
+            let count = inbox.len().to_string();
+            if let Some(e) = inbox
+                .iter()
+                .find(|e| !self.memory.was_woken(&name, &wake_key(e)))
+            {
+                let key = wake_key(e);
+                self.memory.mark_woken(&name, &key);
+                self.dirty = true;
+                let text = supervisor::fill(
+                    &cfg.wake_template,
+                    &[
+                        ("agent", &name),
+                        ("id", &e.id),
+                        ("from", &e.from),
+                        ("status", e.status.as_deref().unwrap_or("none")),
+                        ("task", e.task.as_deref().unwrap_or("")),
+                        ("count", &count),
+                        ("config", &config),
+                    ],
+                );
+                self.deliver(
+                    agent,
+                    text,
+                    Purpose::Wake {
+                        key,
+                        id: e.id.clone(),
+                    },
+                );
+                return;
+            }
+            if !inbox.is_empty() {
+                return; // inbox work first, even when every entry was already woken for
+            }
+        } else if self.board.inbox_len(&name) > 0 {
+            return;
+        }
+        let at = now
+            .naive_local()
+            .with_nanosecond(0)
+            .unwrap_or(now.naive_local());
+        match queue::update(&self.team.queues, &name, |q| q.hand_out_next(at)) {
+            Ok(Some(item)) => {
+                let text = supervisor::fill(
+                    &cfg.dispatch_template,
+                    &[("agent", &name), ("text", &item), ("config", &config)],
+                );
+                self.deliver(agent, text, Purpose::Dispatch { text: item, at });
+            }
+            Ok(None) => {}
+            Err(e) => say(&format!("cannot read {name}'s queue: {e:#}")),
+        }
+    }
+
+    fn on_limited(&mut self, agent: &Agent, o: &Observation, now: DateTime<Local>) {
+        let name = agent.name.clone();
+        let cfg = &self.team.supervisor;
+        match self.memory.limits.get(&name).copied() {
+            None => {
+                let due = supervisor::limit_due(o.reset_at, now, cfg);
+                self.memory
+                    .limits
+                    .insert(name.clone(), (now.timestamp(), due.timestamp()));
+                self.dirty = true;
+                let reset = o.reset_at.map_or("unknown".to_string(), |t| {
+                    t.format("%Y-%m-%d %H:%M").to_string()
+                });
+                self.log(
+                    &event(Kind::Limit, &name)
+                        .with("reset", &reset)
+                        .with("due", due.format("%H:%M:%S")),
+                );
+                say(&format!(
+                    "{name} hit a usage limit (reset {reset}); will tell it to continue at {}",
+                    due.format("%H:%M:%S")
+                ));
+            }
+            Some((seen, due)) if now.timestamp() >= due && !self.in_flight.contains(&name) => {
+                let next = now + chrono::Duration::from_std(cfg.limit_retry).unwrap_or_default();
+                self.memory
+                    .limits
+                    .insert(name.clone(), (seen, next.timestamp()));
+                self.dirty = true;
+                let text = supervisor::fill(&cfg.resume_template, &[("agent", &name)]);
+                self.deliver(agent, text, Purpose::Resume);
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn deliver(&mut self, agent: &Agent, text: String, purpose: Purpose) {
+        self.in_flight.insert(agent.name.clone());
+        let tmux = self.tmux.clone();
+        let team = self.team.clone();
+        let agent = agent.clone();
+        let tx = self.outcomes.0.clone();
+        let events = self.events.clone();
+        std::thread::spawn(move || {
+            let result = deliver::send(&tmux, &team, &agent, &text, &SendOptions::default());
+            // Logged here, at once, so a supervisor killed right after a delivery still has
+            // it on record.
+            if result.is_ok() {
+                let e = match &purpose {
+                    Purpose::Wake { id, .. } => {
+                        Some(event(Kind::Wake, &agent.name).with("entry", id))
+                    }
+                    Purpose::Dispatch { text, .. } => {
+                        Some(event(Kind::Dispatch, &agent.name).with("text", text))
+                    }
+                    Purpose::Resume => {
+                        Some(event(Kind::Limit, &agent.name).with("action", "resume"))
+                    }
+                    Purpose::Brief => None,
+                };
+                if let Some(e) = e {
+                    let _ = events.append(&e);
+                }
+            }
+            let _ = tx.send(Outcome {
+                agent: agent.name.clone(),
+                purpose,
+                result,
+            });
+        });
+    }
+
+    fn collect_outcomes(&mut self) {
+        while let Ok(o) = self.outcomes.1.try_recv() {
+            self.in_flight.remove(&o.agent);
+            match (&o.purpose, &o.result) {
+                (Purpose::Wake { id, .. }, Ok(_)) => {
+                    say(&format!("woke {} for {id}", o.agent));
+                }
+                (Purpose::Dispatch { text, .. }, Ok(_)) => {
+                    say(&format!("handed {} its next queued item: {text}", o.agent));
+                }
+                (Purpose::Brief, Ok(_)) => {
+                    say(&format!("briefed {} after its restart", o.agent));
+                }
+                (Purpose::Resume, Ok(_)) => {
+                    say(&format!(
+                        "told {} to continue after its usage limit",
+                        o.agent
+                    ));
+                }
+                (p, Err(e)) => {
+                    let typed = matches!(e, DeliveryError::NotSubmitted { .. });
+                    say(&format!("could not deliver to {}: {e}", o.agent));
+                    if typed {
+                        continue; // something was typed: never type it again
+                    }
+                    // Nothing was typed: try again later.
+                    match p {
+                        Purpose::Wake { key, .. } => {
+                            self.memory.unmark_woken(&o.agent, key);
+                            self.dirty = true;
+                        }
+                        Purpose::Dispatch { text, at } => {
+                            let (text, at) = (text.clone(), *at);
+                            let _ =
+                                queue::update(&self.team.queues, &o.agent, |q| q.unhand(&text, at));
+                        }
+                        Purpose::Brief => {
+                            self.memory.brief.insert(o.agent.clone());
+                            self.dirty = true;
+                        }
+                        Purpose::Resume => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn inbox_summary(&self, agent: &str) -> String {
+        let inbox = self.board.inbox(agent);
+        if inbox.is_empty() {
+            return "empty".into();
+        }
+        inbox
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} ({}): {}",
+                    e.id,
+                    e.status.as_deref().unwrap_or("-"),
+                    e.task.as_deref().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The agent's own last three entries (a full read of the file; only after a restart).
+    fn recent_entries(&self, agent: &str) -> String {
+        let Ok(f) = File::open(&self.team.coordination) else {
+            return "no entries yet".into();
+        };
+        let mut last: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+        let _ = coord::Reader::new(std::io::BufReader::new(f)).visit(|ev| {
+            if let coord::Event::Entry(e) = ev {
+                if e.from() == agent {
+                    let en = e.to_entry();
+                    last.push_back(format!(
+                        "{} ({}): {}",
+                        en.id,
+                        en.status.as_deref().unwrap_or("-"),
+                        en.task.as_deref().unwrap_or("")
+                    ));
+                    if last.len() > 3 {
+                        last.pop_front();
+                    }
+                }
+            }
+        });
+        if last.is_empty() {
+            "no entries yet".into()
+        } else {
+            last.into_iter().collect::<Vec<_>>().join("; ")
+        }
+    }
+
+    fn update_status(&mut self, obs: &[Observation], writes: &mut Vec<Cmd>) {
+        let mut counts = Counts {
+            inbox: self.board.inbox_total(),
+            attention: self.board.attention_len(),
+            operator: self.board.inbox_len(&self.team.operator),
+            ..Counts::default()
+        };
+        for o in obs {
+            match o.state {
+                State::Missing | State::Dead | State::Failed => counts.down += 1,
+                State::Waiting => counts.waiting += 1,
+                _ => {}
+            }
+        }
+        let text = status::render(&self.status_format, &counts);
+        if text != self.status_shown {
+            writes.push(tcmd![
+                "set-option",
+                "-t",
+                session_target(&self.team.session),
+                "@atlas_status",
+                text.as_str()
+            ]);
+            self.status_shown = text;
+        }
+    }
+
+    fn maybe_report(&mut self, now: DateTime<Local>) {
+        if !supervisor::report_due(now, self.team.supervisor.report_at, self.memory.last_report) {
+            return;
+        }
+        self.memory.last_report = Some(now.date_naive());
+        self.dirty = true;
+        match crate::cmd::report::write_morning_report(&self.team, now.naive_local()) {
+            Ok(path) => say(&format!("wrote the morning report {}", path.display())),
+            Err(e) => say(&format!("cannot write the morning report: {e:#}")),
+        }
+    }
+}
+
+/// What identifies an inbox entry for "never wake twice": its id and task.
+fn wake_key(e: &coord::Entry) -> String {
+    format!("{}\u{1f}{}", e.key(), e.task.as_deref().unwrap_or(""))
+}
+
+use chrono::Timelike;
