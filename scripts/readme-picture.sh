@@ -10,7 +10,12 @@ mkdir -p "$out"
 export PATH="$root/target/debug:$PATH" ATLAS_TMUX_CONF=/dev/null
 unset TMUX TMUX_PANE
 inner="pic-$$" outer="picview-$$" team=$(mktemp -d)
-cleanup() { tmux -L "$outer" kill-server 2>/dev/null || true; tmux -L "$inner" kill-server 2>/dev/null || true; rm -rf "$team"; }
+cleanup() {
+  tmux -L "$outer" kill-server 2>/dev/null || true
+  tmux -L "$inner" kill-server 2>/dev/null || true
+  rm -f "/tmp/tmux-$(id -u)/$outer" "/tmp/tmux-$(id -u)/$inner"
+  rm -rf "$team"
+}
 trap cleanup EXIT
 atlas init --demo "$team" >/dev/null
 printf 'set -g status-right "#{atlas_status} %%H:%%M"\nrun-shell %s/atlas.tmux\n' "$root" > "$team/tmux.conf"
