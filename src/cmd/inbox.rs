@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::coord::{Board, Entry, Event, Reader};
+use crate::coord::{Board, Entry};
 use crate::error::Exit;
 
 /// One inbox entry as `--json` prints it (DESIGN §3).
@@ -55,22 +55,15 @@ impl<'a> From<&'a Entry> for JsonEntry<'a> {
 
 /// Read the whole coordination file into a board (a missing file is an empty one).
 pub fn read_board(path: &Path, operator: &str) -> Result<Board> {
-    let mut board = Board::new(operator);
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(board),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Board::new(operator)),
         Err(e) => {
             return Err(e)
                 .with_context(|| format!("cannot read the coordination file {}", path.display()));
         }
     };
-    Reader::new(file)
-        .warnings(false)
-        .visit(|ev| {
-            if let Event::Entry(e) = ev {
-                board.add_view(e);
-            }
-        })
+    let board = crate::coord::fast::read_board(file, operator)
         .with_context(|| format!("cannot read the coordination file {}", path.display()))?;
     Ok(board)
 }

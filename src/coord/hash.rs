@@ -78,13 +78,25 @@ fn fmix(mut h: u64) -> u64 {
 /// The hash of an id in its normalized form (see [`super::normalize_id`]): timestamp as
 /// written, sender, recipients.
 pub fn id_hash<'a>(time_text: &str, from: &str, to: impl Iterator<Item = &'a str>) -> u64 {
+    id_hash_of(time_text, name_hash(from), to.map(name_hash))
+}
+
+/// A name's part in [`id_hash`] (computed once per name by who reads many entries).
+pub fn name_hash(name: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(name.as_bytes());
+    h.finish()
+}
+
+/// [`id_hash`] from the timestamp and the names' [`name_hash`]es.
+pub fn id_hash_of(time_text: &str, from: u64, to: impl Iterator<Item = u64>) -> u64 {
     let mut h = FxHasher::default();
     h.write(time_text.as_bytes());
     h.write_u8(0xff);
-    h.write(from.as_bytes());
+    h.write_u64(from);
     for t in to {
         h.write_u8(0xfe);
-        h.write(t.as_bytes());
+        h.write_u64(t);
     }
     fmix(h.finish())
 }

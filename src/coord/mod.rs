@@ -15,6 +15,7 @@
 //! - [`append`](append()): the one place that writes the file (exclusive lock, one write).
 //! - [`lint`]: what `atlas check` reports.
 //! - [`cache`]: the incremental cache behind `atlas status`.
+//! - [`fast`]: a cold full read for the rules on every core.
 
 use std::fmt;
 
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod append;
 pub mod cache;
+pub mod fast;
 pub mod hash;
 pub mod lint;
 pub mod parse;

@@ -320,7 +320,7 @@ pub enum Key {
 }
 
 impl Key {
-    fn of(key: &str) -> Key {
+    pub(crate) fn of(key: &str) -> Key {
         match key.len() {
             2 if key.eq_ignore_ascii_case("re") => Key::Re,
             4 if key.eq_ignore_ascii_case("task") => Key::Task,

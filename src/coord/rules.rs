@@ -23,7 +23,24 @@ use super::hash::{Fx, id_hash, re_hash};
 use super::parse::{EntryView, Event, Reader, recipients};
 use super::{Entry, Status};
 
-type Name = u32;
+/// A name's number on a board.
+pub(crate) type Name = u32;
+
+/// What the rules need of an entry, names interned and hashes computed.
+pub(crate) struct Ids<'a> {
+    /// The sender.
+    pub from: Name,
+    /// The recipients, each once, in header order.
+    pub to: &'a [Name],
+    /// The status, if known.
+    pub kind: Option<Status>,
+    /// Whether the entry asks something.
+    pub actionable: bool,
+    /// The id's hash.
+    pub key: u64,
+    /// `Re:`: absent, or present with the hash of the id it names (if it names one).
+    pub re: Option<Option<u64>>,
+}
 
 /// The recipients that still owe an answer: up to three inline, more on the heap.
 #[derive(Debug, Clone, Default)]
@@ -135,7 +152,8 @@ pub struct Board {
     /// Seq → pending entry (seqs grow in file order).
     pending: HashMap<u64, Pending, Fx>,
     /// The texts of pending entries, one after the other (compacted as entries go).
-    arena: String,
+    /// (UTF-8: every text put in is a `str`'s bytes.)
+    arena: Vec<u8>,
     arena_live: usize,
     /// Id hash → the pending entry that is the latest with that id.
     by_id: HashMap<u64, u64, Fx>,
@@ -189,7 +207,7 @@ impl Board {
             next: 0,
             entries: 0,
             pending: HashMap::default(),
-            arena: String::new(),
+            arena: Vec::new(),
             arena_live: 0,
             by_id: HashMap::default(),
             by_pair: HashMap::default(),
@@ -236,7 +254,7 @@ impl Board {
             key: id_hash(e.header.time_text, e.header.from, e.to()),
             re: re.as_deref(),
         };
-        self.apply(facts, e.line, Some(e.text), None);
+        self.apply(facts, e.line, Some(e.text.as_bytes()), None);
     }
 
     /// Add the next entry of the file (file order).
@@ -265,10 +283,9 @@ impl Board {
         &mut self,
         facts: Facts<'a, I>,
         line: usize,
-        text: Option<&str>,
+        text: Option<&[u8]>,
         entry: Option<Entry>,
     ) {
-        self.entries += 1;
         let from = self.intern(facts.from);
         let mut to = std::mem::take(&mut self.scratch);
         to.clear();
@@ -278,14 +295,48 @@ impl Board {
                 to.push(n);
             }
         }
+        let re = facts.re.map(re_hash);
+        self.apply_ids(
+            Ids {
+                from,
+                to: &to,
+                kind: facts.kind,
+                actionable: facts.actionable,
+                key: facts.key,
+                re,
+            },
+            line,
+            text,
+            entry,
+        );
+        self.scratch = to;
+    }
+
+    /// Intern a name (for [`Board::apply_ids`]).
+    pub(crate) fn name_id(&mut self, name: &str) -> Name {
+        self.intern(name)
+    }
+
+    /// Add the next entry of the file, its names interned and its hashes computed (see
+    /// [`super::fast`]). `to` holds no name twice.
+    pub(crate) fn apply_ids(
+        &mut self,
+        facts: Ids<'_>,
+        line: usize,
+        text: Option<&[u8]>,
+        entry: Option<Entry>,
+    ) {
+        self.entries += 1;
+        let from = facts.from;
+        let to = facts.to;
         // 1. `Re:` answers the latest entry above with that id, for the writer.
         if let Some(re) = facts.re {
-            if let Some(&seq) = re_hash(re).and_then(|h| self.by_id.get(&h)) {
+            if let Some(&seq) = re.and_then(|h| self.by_id.get(&h)) {
                 self.answer(seq, from);
             }
         } else {
             // 2. Without `Re:`, it answers everything its recipients sent its writer.
-            for &t in &to {
+            for &t in to {
                 let Some(list) = self.by_pair.get_mut(&(from, t)) else {
                     continue;
                 };
@@ -309,13 +360,13 @@ impl Board {
         if facts.actionable {
             let seq = self.next;
             self.next += 1;
-            for &t in &to {
+            for &t in to {
                 self.by_pair.entry((t, from)).or_default().push(seq);
             }
             self.by_id.insert(facts.key, seq);
             let text = text.map(|t| {
                 let start = self.arena.len();
-                self.arena.push_str(t);
+                self.arena.extend_from_slice(t);
                 self.arena_live += t.len();
                 (start, t.len())
             });
@@ -325,7 +376,7 @@ impl Board {
                     seq,
                     line,
                     from,
-                    open: Open::from_names(&to),
+                    open: Open::from_names(to),
                     kind: facts.kind,
                     key: facts.key,
                     latest: true,
@@ -334,7 +385,6 @@ impl Board {
                 },
             );
         }
-        self.scratch = to;
     }
 
     /// Mark pending entry `seq` answered by `who`.
@@ -368,11 +418,11 @@ impl Board {
         if self.arena.len() < (1 << 20) || self.arena.len() < 4 * self.arena_live {
             return;
         }
-        let mut arena = String::with_capacity(self.arena_live * 2);
+        let mut arena = Vec::with_capacity(self.arena_live * 2);
         for p in self.pending.values_mut() {
             if let Some((start, len)) = p.text {
                 let new = arena.len();
-                arena.push_str(&self.arena[start..start + len]);
+                arena.extend_from_slice(&self.arena[start..start + len]);
                 p.text = Some((new, len));
             }
         }
@@ -384,6 +434,7 @@ impl Board {
             let text = p
                 .text
                 .and_then(|(start, len)| self.arena.get(start..start + len))
+                .and_then(|t| std::str::from_utf8(t).ok())
                 .unwrap_or("");
             Box::new(materialize(text, p.line))
         })
@@ -392,6 +443,7 @@ impl Board {
     fn text_of<'a>(&'a self, p: &'a Pending) -> Option<&'a str> {
         p.text
             .and_then(|(start, len)| self.arena.get(start..start + len))
+            .and_then(|t| std::str::from_utf8(t).ok())
     }
 
     /// The pending entries in file order.
@@ -519,7 +571,7 @@ impl Board {
                 b.by_id.insert(key, seq);
             }
             let start = b.arena.len();
-            b.arena.push_str(&saved.text);
+            b.arena.extend_from_slice(saved.text.as_bytes());
             b.arena_live += saved.text.len();
             b.pending.insert(
                 seq,

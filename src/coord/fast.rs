@@ -1,0 +1,583 @@
+//! A cold full read of the coordination file for the rules, on every core.
+//!
+//! The file is read in windows of a few MiB. Each window is cut at entry boundaries
+//! (`\n## [`) into one part per thread; the parts are read in parallel into compact
+//! records (names numbered, ids and `Re:` targets hashed, where the entry's text is);
+//! then the records are fed to the [`Board`] in file order on one thread. Only a window
+//! and its records are in memory, so memory stays bounded on a file of any size.
+//!
+//! Each part is read in one pass over its lines (one SIMD newline search for the whole
+//! part, no per-entry newline table): a line that starts with `## [` starts a block, and
+//! in an entry only lines that start with `s`/`r` (or that follow a `Status:` or `Re:`
+//! line) are looked at. An entry whose `Status:` or `Re:` has continuation lines is read
+//! again the full way ([`super::parse::read_block`]), so the answers are those of
+//! [`Board::add_view`] fed from the [`super::Reader`] (tested, property tests included).
+
+use std::collections::HashMap;
+use std::io::{self, Read};
+
+use super::Status;
+use super::hash::{Fx, id_hash_of, name_hash, re_hash};
+use super::parse::{
+    EntryView, Event, Header, Key, key_line, parse_header, read_block, recipients, trim_end,
+    trim_start, unescape,
+};
+use super::rules::{Board, Ids, Name};
+
+/// The size of a window.
+const WINDOW: usize = 2 << 20;
+
+/// Below this size a window is read on one thread (starting threads costs more).
+const PARALLEL_MIN: usize = 256 << 10;
+
+/// At most this many threads.
+const MAX_THREADS: usize = 8;
+
+/// A thread's own name numbers (the board's are given on the main thread).
+#[derive(Debug, Default)]
+struct Names {
+    map: HashMap<Box<str>, u32, Fx>,
+    list: Vec<Box<str>>,
+    /// Each name's [`name_hash`].
+    hashes: Vec<u64>,
+}
+
+impl Names {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(&n) = self.map.get(name) {
+            return n;
+        }
+        let n = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        self.map.insert(name.into(), n);
+        self.list.push(name.into());
+        self.hashes.push(name_hash(name));
+        n
+    }
+}
+
+/// What the rules need of one entry, as read by a thread.
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    key: u64,
+    re: Option<Option<u64>>,
+    /// The header's line number in the part (1-based).
+    line: usize,
+    /// Where the entry's text is in the part.
+    text: (usize, usize),
+    from: u32,
+    /// Where the recipients are in [`Part::to`].
+    to: (u32, u32),
+    kind: Option<Status>,
+}
+
+/// The records of one part of a window.
+#[derive(Debug, Default)]
+struct Part {
+    recs: Vec<Rec>,
+    to: Vec<u32>,
+    /// How many `\n` the part holds.
+    newlines: usize,
+    /// The part's text when it was not UTF-8 (invalid bytes replaced).
+    owned: Option<String>,
+}
+
+impl Part {
+    fn push(
+        &mut self,
+        names: &mut Names,
+        header: &Header<'_>,
+        status: Option<&str>,
+        re: Option<&str>,
+        line: usize,
+        text: (usize, usize),
+    ) {
+        let start = self.to.len();
+        for t in recipients(header.to_text) {
+            let n = names.id(t);
+            if !self.to[start..].contains(&n) {
+                self.to.push(n);
+            }
+        }
+        let to = (
+            u32::try_from(start).unwrap_or(u32::MAX),
+            u32::try_from(self.to.len()).unwrap_or(u32::MAX),
+        );
+        let from = names.id(header.from);
+        let h = |n: u32| names.hashes.get(n as usize).copied().unwrap_or(0);
+        // Every recipient, repeats included, as `id_hash` does.
+        let key = if self.to.len() - start == recipients(header.to_text).count() {
+            id_hash_of(
+                header.time_text,
+                h(from),
+                self.to[start..].iter().map(|&n| h(n)),
+            )
+        } else {
+            super::hash::id_hash(header.time_text, header.from, recipients(header.to_text))
+        };
+        self.recs.push(Rec {
+            key,
+            re: re.map(re_hash),
+            line,
+            text,
+            from,
+            to,
+            kind: status.and_then(Status::parse),
+        });
+    }
+}
+
+/// The entry being read.
+struct Block<'a> {
+    start: usize,
+    line: usize,
+    header: Header<'a>,
+    status: Option<&'a str>,
+    re: Option<&'a str>,
+    /// The last key line was `Status:` or `Re:` (so a text line would continue it).
+    open: bool,
+    /// Read this entry the full way.
+    slow: bool,
+}
+
+/// Read a part of a window (it starts at a line start; the first part of the file may
+/// start with a preamble) into `out`.
+fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize>) {
+    out.recs.clear();
+    out.to.clear();
+    out.owned = None;
+    let mut owned = None;
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        // Invalid UTF-8 is replaced as the reader does entry by entry: replacement never
+        // makes or eats a `\n` or a `## [`, so the entries are the same.
+        Err(_) => owned.insert(String::from_utf8_lossy(bytes).into_owned()),
+    };
+    let b = text.as_bytes();
+    let mut count = 0;
+    let mut block: Option<Block<'_>> = None;
+    let mut line = 0; // lines before the current one
+    let mut start = 0;
+    let mut newlines = memchr::memchr_iter(b'\n', b);
+    while start < b.len() {
+        let end = match newlines.next() {
+            Some(i) => {
+                count += 1;
+                i
+            }
+            None => b.len(),
+        };
+        if b[start..].starts_with(b"## [") {
+            if let Some(done) = block.take() {
+                finish(text, done, start, names, out, nl);
+            }
+            let id = trim_end(&text[start..end]).get(3..).unwrap_or("");
+            if let Ok(header) = parse_header(id) {
+                block = Some(Block {
+                    start,
+                    line: line + 1,
+                    header,
+                    status: None,
+                    re: None,
+                    open: false,
+                    slow: false,
+                });
+            }
+        } else if let Some(e) = block.as_mut().filter(|e| !e.slow) {
+            let c = b.get(start).map_or(0, |c| c | 0x20);
+            if c == b's' || c == b'r' || e.open {
+                let t = trim_end(&text[start..end]);
+                match key_line(t) {
+                    Some((k, rest)) => {
+                        let value = || unescape(trim_start(rest)).0;
+                        match Key::of(k) {
+                            Key::Status => {
+                                e.status = Some(value());
+                                e.open = true;
+                            }
+                            Key::Re => {
+                                e.re = Some(value());
+                                e.open = true;
+                            }
+                            _ => e.open = false,
+                        }
+                    }
+                    None => {
+                        if e.open && !trim_start(t).is_empty() {
+                            e.slow = true;
+                        }
+                    }
+                }
+            }
+        }
+        line += 1;
+        start = end + 1;
+    }
+    if let Some(done) = block.take() {
+        finish(text, done, b.len(), names, out, nl);
+    }
+    out.newlines = count;
+    out.owned = owned;
+}
+
+/// Turn a finished entry into a record.
+fn finish(
+    text: &str,
+    e: Block<'_>,
+    end: usize,
+    names: &mut Names,
+    out: &mut Part,
+    nl: &mut Vec<usize>,
+) {
+    if !e.slow {
+        out.push(names, &e.header, e.status, e.re, e.line, (e.start, end));
+        return;
+    }
+    read_block(&text[e.start..end], 0, e.line, false, nl, &mut |ev| {
+        if let Event::Entry(v) = ev {
+            let v: &EntryView<'_> = v;
+            let (status, re) = v.status_and_re();
+            out.push(
+                names,
+                &v.header,
+                status.as_deref(),
+                re.as_deref(),
+                e.line,
+                (e.start, end),
+            );
+        }
+    });
+}
+
+/// Read a whole coordination file into a board, on every core: the same board as
+/// feeding each entry of a [`super::Reader`] to [`Board::add_view`].
+pub fn read_board(file: impl Read, operator: &str) -> io::Result<Board> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, MAX_THREADS);
+    read_board_with(file, operator, WINDOW, threads, PARALLEL_MIN)
+}
+
+/// A window of the file: its bytes, where its entries end, and its parts once read.
+#[derive(Debug, Default)]
+struct Win {
+    buf: Vec<u8>,
+    len: usize,
+    /// The window is `buf[start..end]`; what follows belongs to the next one.
+    start: usize,
+    end: usize,
+    cuts: Vec<usize>,
+    parts: Vec<Part>,
+}
+
+/// Feed a read window's records to the board, in file order.
+fn apply(board: &mut Board, win: &Win, maps: &[Vec<Name>], line_base: &mut usize) {
+    let mut to: Vec<Name> = Vec::new();
+    for ((part, map), w) in win.parts.iter().zip(maps).zip(win.cuts.windows(2)) {
+        let text = part
+            .owned
+            .as_deref()
+            .map_or(&win.buf[w[0]..w[1]], str::as_bytes);
+        for r in &part.recs {
+            to.clear();
+            let (a, z) = (r.to.0 as usize, r.to.1 as usize);
+            to.extend(part.to[a..z].iter().map(|&n| map[n as usize]));
+            board.apply_ids(
+                Ids {
+                    from: map[r.from as usize],
+                    to: &to,
+                    kind: r.kind,
+                    actionable: r.kind.is_none_or(Status::is_actionable),
+                    key: r.key,
+                    re: r.re,
+                },
+                *line_base + r.line,
+                text.get(r.text.0..r.text.1),
+                None,
+            );
+        }
+        *line_base += part.newlines;
+    }
+}
+
+/// [`read_board`] with a given window size, number of threads, and smallest window cut
+/// between the threads (for tests).
+///
+/// Window k+1 is read by the threads while the main thread feeds window k to the board.
+pub fn read_board_with(
+    mut file: impl Read,
+    operator: &str,
+    window: usize,
+    threads: usize,
+    parallel_min: usize,
+) -> io::Result<Board> {
+    let threads = threads.max(1);
+    let finder = memchr::memmem::Finder::new(b"\n## [");
+    let rfinder = memchr::memmem::FinderRev::new(b"\n## [");
+    let mut board = Board::new(operator);
+    let mut names: Vec<Names> = (0..threads).map(|_| Names::default()).collect();
+    let mut maps: Vec<Vec<Name>> = vec![Vec::new(); threads];
+    let mut scratch: Vec<Vec<usize>> = vec![Vec::new(); threads];
+    let new_win = || Win {
+        buf: vec![0u8; window.max(16)],
+        parts: (0..threads).map(|_| Part::default()).collect(),
+        ..Win::default()
+    };
+    let (mut cur, mut prev, mut next) = (new_win(), new_win(), new_win());
+    let (mut eof, mut first, mut have_prev, mut line_base) = (false, true, false, 0);
+    fill(&mut file, &mut cur, &mut eof)?;
+    loop {
+        cur.start = usize::from(first && cur.buf[..cur.len].starts_with(b"\xEF\xBB\xBF")) * 3;
+        cur.end = if eof {
+            cur.len
+        } else {
+            match rfinder.rfind(&cur.buf[cur.start..cur.len]) {
+                Some(i) => cur.start + i + 1,
+                None => {
+                    // One entry longer than the window: a bigger window.
+                    let n = cur.buf.len() * 2;
+                    cur.buf.resize(n, 0);
+                    fill(&mut file, &mut cur, &mut eof)?;
+                    continue;
+                }
+            }
+        };
+        let n = if cur.end - cur.start >= parallel_min {
+            threads
+        } else {
+            1
+        };
+        cur.cuts = cut(&cur.buf, cur.start, cur.end, n, &finder);
+        // The names the threads found in the window before: numbered on the board.
+        for (names, map) in names.iter().zip(maps.iter_mut()) {
+            for name in &names.list[map.len()..] {
+                map.push(board.name_id(name));
+            }
+        }
+        let last = eof;
+        let parallel = have_prev || n > 1;
+        let mut read = Ok(());
+        std::thread::scope(|s| {
+            let Win {
+                buf,
+                cuts,
+                parts,
+                len,
+                end,
+                ..
+            } = &mut cur;
+            let (len, end) = (*len, *end);
+            let buf: &[u8] = buf;
+            let jobs = parts
+                .iter_mut()
+                .zip(names.iter_mut())
+                .zip(scratch.iter_mut())
+                .zip(cuts.windows(2))
+                .map(|(((part, names), nl), w)| (part, names, nl, &buf[w[0]..w[1]]));
+            for (part, names, nl, bytes) in jobs {
+                if parallel {
+                    s.spawn(move || read_part(bytes, names, part, nl));
+                } else {
+                    read_part(bytes, names, part, nl);
+                }
+            }
+            if have_prev {
+                apply(&mut board, &prev, &maps, &mut line_base);
+            }
+            // The rest of this window's bytes start the next one; read it meanwhile.
+            if !last {
+                let rest = len - end;
+                if next.buf.len() < rest.max(buf.len()) {
+                    next.buf.resize(rest.max(buf.len()), 0);
+                }
+                next.buf[..rest].copy_from_slice(&buf[end..len]);
+                next.len = rest;
+                read = fill(&mut file, &mut next, &mut eof);
+            }
+        });
+        read?;
+        if last {
+            for (names, map) in names.iter().zip(maps.iter_mut()) {
+                for name in &names.list[map.len()..] {
+                    map.push(board.name_id(name));
+                }
+            }
+            apply(&mut board, &cur, &maps, &mut line_base);
+            return Ok(board);
+        }
+        // prev <- cur <- next <- prev.
+        std::mem::swap(&mut prev, &mut cur);
+        std::mem::swap(&mut cur, &mut next);
+        have_prev = true;
+        first = false;
+    }
+}
+
+/// Where to cut `buf[start..end]` into up to `n` parts, each starting at a `## [` line
+/// (but the first): the cut positions, `start` and `end` included.
+fn cut(
+    buf: &[u8],
+    start: usize,
+    end: usize,
+    n: usize,
+    finder: &memchr::memmem::Finder<'_>,
+) -> Vec<usize> {
+    let mut cuts = vec![start];
+    let len = end - start;
+    for k in 1..n {
+        let from = (start + len / n * k).max(cuts.last().copied().unwrap_or(start));
+        match finder.find(&buf[from..end]) {
+            Some(i) => cuts.push(from + i + 1),
+            None => break,
+        }
+    }
+    cuts.push(end);
+    cuts.dedup();
+    cuts
+}
+
+/// Read into the window's buffer until it is full or the file ends.
+fn fill(file: &mut impl Read, win: &mut Win, eof: &mut bool) -> io::Result<()> {
+    while win.len < win.buf.len() && !*eof {
+        let n = read_some(file, &mut win.buf[win.len..])?;
+        *eof = n == 0;
+        win.len += n;
+    }
+    Ok(())
+}
+
+fn read_some(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coord::Reader;
+    use proptest::prelude::*;
+
+    fn by_reader(bytes: &[u8]) -> Board {
+        let mut b = Board::new("human");
+        Reader::new(bytes)
+            .warnings(false)
+            .visit(|ev| {
+                if let Event::Entry(e) = ev {
+                    b.add_view(e);
+                }
+            })
+            .unwrap();
+        b
+    }
+
+    fn same(bytes: &[u8], window: usize, threads: usize, parallel_min: usize) {
+        let want = by_reader(bytes);
+        let got = read_board_with(bytes, "human", window, threads, parallel_min).unwrap();
+        assert_eq!(got.entries(), want.entries());
+        assert_eq!(got.snapshot(), want.snapshot());
+        assert_eq!(got.inbox_counts(), want.inbox_counts());
+        assert_eq!(got.needs_attention(), want.needs_attention());
+        assert_eq!(got.inbox("B"), want.inbox("B"));
+    }
+
+    const LINES: &[&str] = &[
+        "## [2026-04-11 01:14] A → B\n",
+        "## [2026-04-11 01:14] B -> A, C\n",
+        "## [2026-04-11 01:15:30] C → A, B, A\n",
+        "## [2026-04-11 01:16] human → B\r\n",
+        "## [2026-04-11 01:1] A → B\n",
+        "## [2026-02-30 01:14] A → B\n",
+        "## not a header\n",
+        "# Coordination\n",
+        "Status: DONE\n",
+        "status: blocked\n",
+        "STATUS: approved  \n",
+        "Status: \\INFO\\\n",
+        "Status:x\n",
+        "Status: IN_PROGRESS\r\n",
+        "Status: FAILED\n",
+        "Status: REVISION\n",
+        "Status: ACK\n",
+        "Re: [2026-04-11 01:14] A → B\n",
+        "re: ## [2026-04-11 01:14] B->A,C\n",
+        "Re: [2026-04-11 01:15:30] C → A, B, A\n",
+        "Re: nonsense\n",
+        "Task: something\n",
+        "Notes: s line\n",
+        "  continued\n",
+        "stray words\n",
+        "rest of it\n",
+        "\n",
+        "   \n",
+        "\u{a0}\n",
+        "Sé: ünïcödé\n",
+        "\u{feff}\n",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn reads_what_the_reader_reads(
+            picks in prop::collection::vec((0..LINES.len(), any::<u8>(), 0u8..40), 0..120),
+            bom in any::<bool>(),
+            window in 16usize..400,
+            threads in 1usize..4,
+            parallel_min in 0usize..300,
+        ) {
+            let mut bytes = Vec::new();
+            if bom {
+                bytes.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            for (i, byte, odd) in picks {
+                bytes.extend_from_slice(LINES[i].as_bytes());
+                // Now and then a stray byte (invalid UTF-8 included) or no line end.
+                if odd == 0 {
+                    bytes.push(byte);
+                } else if odd == 1 && bytes.ends_with(b"\n") {
+                    bytes.pop();
+                }
+            }
+            same(&bytes, window, threads, parallel_min);
+        }
+    }
+
+    #[test]
+    fn a_big_generated_log_reads_the_same_across_windows_and_threads() {
+        let names = ["A", "B", "C", "human"];
+        let statuses = [
+            "DONE", "BLOCKED", "ACK", "INFO", "FAILED", "REVISION", "APPROVED", "ODD",
+        ];
+        let mut text = String::from("# Coordination\n\npreamble\n\n");
+        let mut ids: Vec<String> = Vec::new();
+        for i in 0..5000usize {
+            let (f, t) = (names[i % 4], names[(i * 7 + 1) % 4]);
+            let id = format!("[2026-04-11 {:02}:{:02}] {f} → {t}", (i / 60) % 24, i % 60);
+            text.push_str(&format!(
+                "## {id}\nStatus: {}\nTask: t{i}\n",
+                statuses[(i * 5) % 8]
+            ));
+            if i % 3 == 0 && !ids.is_empty() {
+                text.push_str(&format!("Re: {}\n", ids[(i * 13) % ids.len()]));
+            }
+            if i % 11 == 0 {
+                text.push_str("Notes: a\n  b\n");
+            }
+            if i % 97 == 0 {
+                text.push_str("Status: DONE\n  and more\n");
+            }
+            text.push('\n');
+            ids.push(id);
+        }
+        for (window, threads, min) in [
+            (64, 2, 0),
+            (1000, 3, 0),
+            (1 << 16, 2, 1000),
+            (1 << 20, 1, 0),
+        ] {
+            same(text.as_bytes(), window, threads, min);
+        }
+    }
+}
