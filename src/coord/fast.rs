@@ -40,10 +40,31 @@ struct Names {
     list: Vec<Box<str>>,
     /// Each name's [`name_hash`].
     hashes: Vec<u64>,
+    /// A direct-mapped cache in front of `map`: (length and first 8 bytes, number + 1).
+    slots: Vec<(u64, u32)>,
 }
 
 impl Names {
     fn id(&mut self, name: &str) -> u32 {
+        let b = name.as_bytes();
+        let mut w = [0u8; 8];
+        let k = b.len().min(8);
+        w[..k].copy_from_slice(&b[..k]);
+        let tag = u64::from_le_bytes(w) ^ (b.len() as u64).rotate_right(8);
+        let slot = (tag.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+        if self.slots.is_empty() {
+            self.slots = vec![(0, 0); 256];
+        }
+        let (t, n) = self.slots[slot];
+        if n != 0 && t == tag && self.list.get(n as usize - 1).is_some_and(|s| **s == *name) {
+            return n - 1;
+        }
+        let n = self.lookup(name);
+        self.slots[slot] = (tag, n.saturating_add(1));
+        n
+    }
+
+    fn lookup(&mut self, name: &str) -> u32 {
         if let Some(&n) = self.map.get(name) {
             return n;
         }
@@ -92,8 +113,10 @@ impl Part {
         text: (usize, usize),
     ) {
         let start = self.to.len();
+        let mut count = 0;
         for t in recipients(header.to_text) {
             let n = names.id(t);
+            count += 1;
             if !self.to[start..].contains(&n) {
                 self.to.push(n);
             }
@@ -105,7 +128,7 @@ impl Part {
         let from = names.id(header.from);
         let h = |n: u32| names.hashes.get(n as usize).copied().unwrap_or(0);
         // Every recipient, repeats included, as `id_hash` does.
-        let key = if self.to.len() - start == recipients(header.to_text).count() {
+        let key = if self.to.len() - start == count {
             id_hash_of(
                 header.time_text,
                 h(from),
@@ -145,6 +168,7 @@ fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize
     out.recs.clear();
     out.to.clear();
     out.owned = None;
+    out.recs.reserve(bytes.len() / 128);
     let mut owned = None;
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
@@ -186,7 +210,15 @@ fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize
             let c = b.get(start).map_or(0, |c| c | 0x20);
             if c == b's' || c == b'r' || e.open {
                 let t = trim_end(&text[start..end]);
-                match key_line(t) {
+                // The usual spellings first, then any key.
+                let key = if let Some(rest) = t.strip_prefix("Status:") {
+                    Some(("Status", rest)).filter(|_| rest.is_empty() || rest.starts_with(' '))
+                } else if let Some(rest) = t.strip_prefix("Task:") {
+                    Some(("Task", rest)).filter(|_| rest.is_empty() || rest.starts_with(' '))
+                } else {
+                    None
+                };
+                match key.or_else(|| key_line(t)) {
                     Some((k, rest)) => {
                         let value = || unescape(trim_start(rest)).0;
                         match Key::of(k) {

@@ -413,20 +413,27 @@ impl Board {
         }
     }
 
-    /// Copy the live texts into a new arena once most of the old one is dead.
+    /// Move the live texts to the front of the arena once most of it is dead (in place:
+    /// the memory is reused, not given back and asked for again).
     fn compact(&mut self) {
         if self.arena.len() < (1 << 20) || self.arena.len() < 4 * self.arena_live {
             return;
         }
-        let mut arena = Vec::with_capacity(self.arena_live * 2);
-        for p in self.pending.values_mut() {
-            if let Some((start, len)) = p.text {
-                let new = arena.len();
-                arena.extend_from_slice(&self.arena[start..start + len]);
-                p.text = Some((new, len));
+        let mut live: Vec<(usize, usize, u64)> = self
+            .pending
+            .values()
+            .filter_map(|p| p.text.map(|(start, len)| (start, len, p.seq)))
+            .collect();
+        live.sort_unstable();
+        let mut at = 0;
+        for (start, len, seq) in live {
+            self.arena.copy_within(start..start + len, at);
+            if let Some(p) = self.pending.get_mut(&seq) {
+                p.text = Some((at, len));
             }
+            at += len;
         }
-        self.arena = arena;
+        self.arena.truncate(at);
     }
 
     fn entry_of<'a>(&'a self, p: &'a Pending) -> &'a Entry {
