@@ -13,8 +13,9 @@
 //! again the full way ([`super::parse::read_block`]), so the answers are those of
 //! [`Board::add_view`] fed from the [`super::Reader`] (tested, property tests included).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read};
+use std::sync::{Arc, mpsc};
 
 use super::Status;
 use super::hash::{Fx, id_hash_of, name_hash, re_hash};
@@ -25,7 +26,7 @@ use super::parse::{
 use super::rules::{Board, Ids, Name};
 
 /// The size of a window.
-const WINDOW: usize = 2 << 20;
+const WINDOW: usize = 1 << 20;
 
 /// Below this size a window is read on one thread (starting threads costs more).
 const PARALLEL_MIN: usize = 256 << 10;
@@ -289,52 +290,74 @@ pub fn read_board(file: impl Read, operator: &str) -> io::Result<Board> {
     read_board_with(file, operator, WINDOW, threads, PARALLEL_MIN)
 }
 
-/// A window of the file: its bytes, where its entries end, and its parts once read.
-#[derive(Debug, Default)]
-struct Win {
-    buf: Vec<u8>,
-    len: usize,
-    /// The window is `buf[start..end]`; what follows belongs to the next one.
-    start: usize,
-    end: usize,
+/// A window being read by the workers: its bytes and where its parts are.
+struct Flight {
+    buf: Arc<Vec<u8>>,
     cuts: Vec<usize>,
-    parts: Vec<Part>,
 }
 
-/// Feed a read window's records to the board, in file order.
-fn apply(board: &mut Board, win: &Win, maps: &[Vec<Name>], line_base: &mut usize) {
-    let mut to: Vec<Name> = Vec::new();
-    for ((part, map), w) in win.parts.iter().zip(maps).zip(win.cuts.windows(2)) {
-        let text = part
-            .owned
-            .as_deref()
-            .map_or(&win.buf[w[0]..w[1]], str::as_bytes);
-        for r in &part.recs {
-            to.clear();
-            let (a, z) = (r.to.0 as usize, r.to.1 as usize);
-            to.extend(part.to[a..z].iter().map(|&n| map[n as usize]));
-            board.apply_ids(
-                Ids {
-                    from: map[r.from as usize],
-                    to: &to,
-                    kind: r.kind,
-                    actionable: r.kind.is_none_or(Status::is_actionable),
-                    key: r.key,
-                    re: r.re,
-                },
-                *line_base + r.line,
-                text.get(r.text.0..r.text.1),
-                None,
-            );
+/// A part for a worker to read.
+struct Job {
+    buf: Arc<Vec<u8>>,
+    range: (usize, usize),
+    part: Part,
+}
+
+/// A part read, with the names the worker met for the first time.
+struct Done {
+    part: Part,
+    new_names: Vec<Box<str>>,
+}
+
+/// A worker: reads the parts it is sent, in order, numbering names its own way.
+fn worker(jobs: &mpsc::Receiver<Job>, done: &mpsc::Sender<Done>) {
+    let (mut names, mut nl, mut sent) = (Names::default(), Vec::new(), 0);
+    while let Ok(Job {
+        buf,
+        range,
+        mut part,
+    }) = jobs.recv()
+    {
+        read_part(&buf[range.0..range.1], &mut names, &mut part, &mut nl);
+        drop(buf);
+        let new_names = names.list[sent..].to_vec();
+        sent = names.list.len();
+        if done.send(Done { part, new_names }).is_err() {
+            return;
         }
-        *line_base += part.newlines;
     }
+}
+
+/// Feed one part's records to the board, in file order.
+fn apply(board: &mut Board, part: &Part, text: &[u8], map: &[Name], line_base: &mut usize) {
+    let mut to: Vec<Name> = Vec::new();
+    let text = part.owned.as_deref().map_or(text, str::as_bytes);
+    for r in &part.recs {
+        to.clear();
+        let (a, z) = (r.to.0 as usize, r.to.1 as usize);
+        to.extend(part.to[a..z].iter().map(|&n| map[n as usize]));
+        board.apply_ids(
+            Ids {
+                from: map[r.from as usize],
+                to: &to,
+                kind: r.kind,
+                actionable: r.kind.is_none_or(Status::is_actionable),
+                key: r.key,
+                re: r.re,
+            },
+            *line_base + r.line,
+            text.get(r.text.0..r.text.1),
+            None,
+        );
+    }
+    *line_base += part.newlines;
 }
 
 /// [`read_board`] with a given window size, number of threads, and smallest window cut
 /// between the threads (for tests).
 ///
-/// Window k+1 is read by the threads while the main thread feeds window k to the board.
+/// The workers read windows k+1 and k+2 while the main thread reads the file and feeds
+/// window k to the board.
 pub fn read_board_with(
     mut file: impl Read,
     operator: &str,
@@ -343,105 +366,127 @@ pub fn read_board_with(
     parallel_min: usize,
 ) -> io::Result<Board> {
     let threads = threads.max(1);
+    let window = window.max(16);
+    let mut board = Board::new(operator);
+    let mut buf = vec![0u8; window];
+    let (mut len, mut eof) = (0, false);
+    fill(&mut file, &mut buf, &mut len, &mut eof)?;
+    let start = if buf[..len].starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    if eof && len - start < parallel_min.max(1) {
+        // A small file: read here.
+        let (mut names, mut part, mut nl) = (Names::default(), Part::default(), Vec::new());
+        read_part(&buf[start..len], &mut names, &mut part, &mut nl);
+        let map: Vec<Name> = names.list.iter().map(|n| board.name_id(n)).collect();
+        apply(&mut board, &part, &buf[start..len], &map, &mut 0);
+        return Ok(board);
+    }
     let finder = memchr::memmem::Finder::new(b"\n## [");
     let rfinder = memchr::memmem::FinderRev::new(b"\n## [");
-    let mut board = Board::new(operator);
-    let mut names: Vec<Names> = (0..threads).map(|_| Names::default()).collect();
-    let mut maps: Vec<Vec<Name>> = vec![Vec::new(); threads];
-    let mut scratch: Vec<Vec<usize>> = vec![Vec::new(); threads];
-    let new_win = || Win {
-        buf: vec![0u8; window.max(16)],
-        parts: (0..threads).map(|_| Part::default()).collect(),
-        ..Win::default()
-    };
-    let (mut cur, mut prev, mut next) = (new_win(), new_win(), new_win());
-    let (mut eof, mut first, mut have_prev, mut line_base) = (false, true, false, 0);
-    fill(&mut file, &mut cur, &mut eof)?;
-    loop {
-        cur.start = usize::from(first && cur.buf[..cur.len].starts_with(b"\xEF\xBB\xBF")) * 3;
-        cur.end = if eof {
-            cur.len
-        } else {
-            match rfinder.rfind(&cur.buf[cur.start..cur.len]) {
-                Some(i) => cur.start + i + 1,
-                None => {
-                    // One entry longer than the window: a bigger window.
-                    let n = cur.buf.len() * 2;
-                    cur.buf.resize(n, 0);
-                    fill(&mut file, &mut cur, &mut eof)?;
-                    continue;
-                }
-            }
-        };
-        let n = if cur.end - cur.start >= parallel_min {
-            threads
-        } else {
-            1
-        };
-        cur.cuts = cut(&cur.buf, cur.start, cur.end, n, &finder);
-        // The names the threads found in the window before: numbered on the board.
-        for (names, map) in names.iter().zip(maps.iter_mut()) {
-            for name in &names.list[map.len()..] {
-                map.push(board.name_id(name));
-            }
+    std::thread::scope(|s| {
+        let mut to_workers = Vec::new();
+        let mut from_workers = Vec::new();
+        for _ in 0..threads {
+            let (job_tx, job_rx) = mpsc::channel::<Job>();
+            let (done_tx, done_rx) = mpsc::channel::<Done>();
+            s.spawn(move || worker(&job_rx, &done_tx));
+            to_workers.push(job_tx);
+            from_workers.push(done_rx);
         }
-        let last = eof;
-        let parallel = have_prev || n > 1;
-        let mut read = Ok(());
-        std::thread::scope(|s| {
-            let Win {
-                buf,
-                cuts,
-                parts,
-                len,
-                end,
-                ..
-            } = &mut cur;
-            let (len, end) = (*len, *end);
-            let buf: &[u8] = buf;
-            let jobs = parts
-                .iter_mut()
-                .zip(names.iter_mut())
-                .zip(scratch.iter_mut())
-                .zip(cuts.windows(2))
-                .map(|(((part, names), nl), w)| (part, names, nl, &buf[w[0]..w[1]]));
-            for (part, names, nl, bytes) in jobs {
-                if parallel {
-                    s.spawn(move || read_part(bytes, names, part, nl));
-                } else {
-                    read_part(bytes, names, part, nl);
+        let mut maps: Vec<Vec<Name>> = vec![Vec::new(); threads];
+        let mut free_bufs: Vec<Vec<u8>> = Vec::new();
+        let mut free_parts: Vec<Part> = Vec::new();
+        let mut flights: VecDeque<Flight> = VecDeque::new();
+        let mut line_base = 0;
+        // Wait for the oldest window's parts and feed them to the board.
+        let mut land = |flights: &mut VecDeque<Flight>,
+                        board: &mut Board,
+                        free_bufs: &mut Vec<Vec<u8>>,
+                        free_parts: &mut Vec<Part>|
+         -> io::Result<()> {
+            let Some(f) = flights.pop_front() else {
+                return Ok(());
+            };
+            for (k, w) in f.cuts.windows(2).enumerate() {
+                let Ok(done) = from_workers[k].recv() else {
+                    return Err(io::Error::other("a reading thread stopped"));
+                };
+                for name in &done.new_names {
+                    maps[k].push(board.name_id(name));
+                }
+                apply(
+                    board,
+                    &done.part,
+                    &f.buf[w[0]..w[1]],
+                    &maps[k],
+                    &mut line_base,
+                );
+                free_parts.push(done.part);
+            }
+            if let Ok(b) = Arc::try_unwrap(f.buf) {
+                free_bufs.push(b);
+            }
+            Ok(())
+        };
+        let mut start = start;
+        loop {
+            let end = if eof {
+                len
+            } else {
+                match rfinder.rfind(&buf[start..len]) {
+                    Some(i) => start + i + 1,
+                    None => {
+                        // One entry longer than the window: a bigger window.
+                        let n = buf.len() * 2;
+                        buf.resize(n, 0);
+                        fill(&mut file, &mut buf, &mut len, &mut eof)?;
+                        continue;
+                    }
+                }
+            };
+            // The rest of this window's bytes start the next one.
+            let mut next = free_bufs.pop().unwrap_or_default();
+            let rest = len - end;
+            next.resize(window.max(rest).max(next.len()), 0);
+            next[..rest].copy_from_slice(&buf[end..len]);
+            let n = if end - start >= parallel_min {
+                threads
+            } else {
+                1
+            };
+            let cuts = cut(&buf, start, end, n, &finder);
+            let last = eof;
+            let shared = Arc::new(std::mem::replace(&mut buf, next));
+            for (k, w) in cuts.windows(2).enumerate() {
+                let job = Job {
+                    buf: Arc::clone(&shared),
+                    range: (w[0], w[1]),
+                    part: free_parts.pop().unwrap_or_default(),
+                };
+                if to_workers[k].send(job).is_err() {
+                    return Err(io::Error::other("a reading thread stopped"));
                 }
             }
-            if have_prev {
-                apply(&mut board, &prev, &maps, &mut line_base);
+            flights.push_back(Flight { buf: shared, cuts });
+            if last {
+                break;
             }
-            // The rest of this window's bytes start the next one; read it meanwhile.
-            if !last {
-                let rest = len - end;
-                if next.buf.len() < rest.max(buf.len()) {
-                    next.buf.resize(rest.max(buf.len()), 0);
-                }
-                next.buf[..rest].copy_from_slice(&buf[end..len]);
-                next.len = rest;
-                read = fill(&mut file, &mut next, &mut eof);
+            if flights.len() >= 2 {
+                land(&mut flights, &mut board, &mut free_bufs, &mut free_parts)?;
             }
-        });
-        read?;
-        if last {
-            for (names, map) in names.iter().zip(maps.iter_mut()) {
-                for name in &names.list[map.len()..] {
-                    map.push(board.name_id(name));
-                }
-            }
-            apply(&mut board, &cur, &maps, &mut line_base);
-            return Ok(board);
+            len = rest;
+            start = 0;
+            fill(&mut file, &mut buf, &mut len, &mut eof)?;
         }
-        // prev <- cur <- next <- prev.
-        std::mem::swap(&mut prev, &mut cur);
-        std::mem::swap(&mut cur, &mut next);
-        have_prev = true;
-        first = false;
-    }
+        while !flights.is_empty() {
+            land(&mut flights, &mut board, &mut free_bufs, &mut free_parts)?;
+        }
+        Ok(())
+    })?;
+    Ok(board)
 }
 
 /// Where to cut `buf[start..end]` into up to `n` parts, each starting at a `## [` line
@@ -467,12 +512,12 @@ fn cut(
     cuts
 }
 
-/// Read into the window's buffer until it is full or the file ends.
-fn fill(file: &mut impl Read, win: &mut Win, eof: &mut bool) -> io::Result<()> {
-    while win.len < win.buf.len() && !*eof {
-        let n = read_some(file, &mut win.buf[win.len..])?;
+/// Read into `buf` after its first `len` bytes until it is full or the file ends.
+fn fill(file: &mut impl Read, buf: &mut [u8], len: &mut usize, eof: &mut bool) -> io::Result<()> {
+    while *len < buf.len() && !*eof {
+        let n = read_some(file, &mut buf[*len..])?;
         *eof = n == 0;
-        win.len += n;
+        *len += n;
     }
     Ok(())
 }
