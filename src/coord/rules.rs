@@ -342,7 +342,7 @@ impl Board {
                 };
                 let mut seqs = std::mem::take(list);
                 for &seq in &seqs {
-                    self.answer(seq, from);
+                    self.answer_from(seq, from, false);
                 }
                 seqs.clear();
                 if let Some(list) = self.by_pair.get_mut(&(from, t)) {
@@ -350,20 +350,24 @@ impl Board {
                 }
             }
         }
-        // 3. It hides any earlier entry with the same id from later `Re:`s.
-        if let Some(seq) = self.by_id.remove(&facts.key)
-            && let Some(p) = self.pending.get_mut(&seq)
+        // 3. It hides any earlier entry with the same id from later `Re:`s, and 4. waits
+        // for answers if it asks something (then it is the one a `Re:` names).
+        let seq = self.next;
+        let hidden = if facts.actionable {
+            self.by_id.insert(facts.key, seq)
+        } else {
+            self.by_id.remove(&facts.key)
+        };
+        if let Some(old) = hidden
+            && let Some(p) = self.pending.get_mut(&old)
         {
             p.latest = false;
         }
-        // 4. It waits for answers if it asks something.
         if facts.actionable {
-            let seq = self.next;
             self.next += 1;
             for &t in to {
                 self.by_pair.entry((t, from)).or_default().push(seq);
             }
-            self.by_id.insert(facts.key, seq);
             let text = text.map(|t| {
                 let start = self.arena.len();
                 self.arena.extend_from_slice(t);
@@ -389,13 +393,20 @@ impl Board {
 
     /// Mark pending entry `seq` answered by `who`.
     fn answer(&mut self, seq: u64, who: Name) {
+        self.answer_from(seq, who, true);
+    }
+
+    /// [`Board::answer`]; `listed` says whether `seq` is still in its `by_pair` list (the
+    /// caller may have taken the list).
+    fn answer_from(&mut self, seq: u64, who: Name, listed: bool) {
         let Some(p) = self.pending.get_mut(&seq) else {
             return;
         };
         if !p.open.remove(who) {
             return;
         }
-        if let Some(list) = self.by_pair.get_mut(&(who, p.from))
+        if listed
+            && let Some(list) = self.by_pair.get_mut(&(who, p.from))
             && let Some(i) = list.iter().position(|&s| s == seq)
         {
             list.swap_remove(i);
