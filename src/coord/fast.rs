@@ -174,14 +174,7 @@ fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize
     out.owned = None;
     out.recs.reserve(bytes.len() / 128);
     let mut owned = None;
-    let checked = if bytes.is_ascii() {
-        // SAFETY: every byte is below 0x80, and ASCII is valid UTF-8 (the check is
-        // `[u8]::is_ascii`, several times faster than `from_utf8` on text like this).
-        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
-    } else {
-        std::str::from_utf8(bytes)
-    };
-    let text = match checked {
+    let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         // Invalid UTF-8 is replaced as the reader does entry by entry: replacement never
         // makes or eats a `\n` or a `## [`, so the entries are the same.
@@ -612,7 +605,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(400))]
         #[test]
         fn reads_what_the_reader_reads(
-            picks in prop::collection::vec((0..LINES.len(), any::<u8>(), 0u8..40), 0..120),
+            picks in prop::collection::vec((0..LINES.len(), any::<u8>(), 0u8..30), 0..120),
             bom in any::<bool>(),
             window in 16usize..400,
             threads in 1usize..4,
@@ -629,6 +622,9 @@ mod tests {
                     bytes.push(byte);
                 } else if odd == 1 && bytes.ends_with(b"\n") {
                     bytes.pop();
+                } else if odd == 2 && bytes.ends_with(b"\n") {
+                    // Inside the line (a header, a status...).
+                    bytes.insert(bytes.len() - 1, byte);
                 }
             }
             same(&bytes, window, threads, parallel_min);
