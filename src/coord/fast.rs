@@ -631,6 +631,21 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn valid_time_agrees_with_parse_time(
+            s in "[0-9]{4}-[0-3][0-9]-[0-3][0-9] [0-2][0-9]:[0-6][0-9](:[0-6][0-9])?",
+            noise in "[0-9: x-]{0,20}",
+            at in 0usize..20,
+        ) {
+            use crate::coord::parse::{parse_time, valid_time};
+            prop_assert_eq!(valid_time(&s), parse_time(&s).is_some());
+            let mut t = s.clone();
+            t.insert_str(at.min(t.len()), &noise);
+            prop_assert_eq!(valid_time(&t), parse_time(&t).is_some());
+        }
+    }
+
     #[test]
     fn a_big_generated_log_reads_the_same_across_windows_and_threads() {
         let names = ["A", "B", "C", "human"];
