@@ -375,9 +375,10 @@ pub fn read_board_with(
     let threads = threads.max(1);
     let window = window.max(16);
     let mut board = Board::new(operator);
-    let mut buf = vec![0u8; window];
-    let (mut len, mut eof) = (0, false);
-    fill(&mut file, &mut buf, &mut len, &mut eof)?;
+    // `buf` holds the bytes read (its length), at most `cap` of them.
+    let (mut buf, mut cap, mut eof) = (Vec::new(), window, false);
+    fill(&mut file, &mut buf, cap, &mut eof)?;
+    let len = buf.len();
     let start = if buf[..len].starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
@@ -440,6 +441,7 @@ pub fn read_board_with(
         };
         let mut start = start;
         loop {
+            let len = buf.len();
             let end = if eof {
                 len
             } else {
@@ -447,18 +449,16 @@ pub fn read_board_with(
                     Some(i) => start + i + 1,
                     None => {
                         // One entry longer than the window: a bigger window.
-                        let n = buf.len() * 2;
-                        buf.resize(n, 0);
-                        fill(&mut file, &mut buf, &mut len, &mut eof)?;
+                        cap *= 2;
+                        fill(&mut file, &mut buf, cap, &mut eof)?;
                         continue;
                     }
                 }
             };
             // The rest of this window's bytes start the next one.
             let mut next = free_bufs.pop().unwrap_or_default();
-            let rest = len - end;
-            next.resize(window.max(rest).max(next.len()), 0);
-            next[..rest].copy_from_slice(&buf[end..len]);
+            next.clear();
+            next.extend_from_slice(&buf[end..len]);
             let n = if end - start >= parallel_min {
                 threads
             } else {
@@ -484,9 +484,9 @@ pub fn read_board_with(
             if flights.len() >= IN_FLIGHT {
                 land(&mut flights, &mut board, &mut free_bufs, &mut free_parts)?;
             }
-            len = rest;
             start = 0;
-            fill(&mut file, &mut buf, &mut len, &mut eof)?;
+            cap = cap.max(window);
+            fill(&mut file, &mut buf, cap, &mut eof)?;
         }
         while !flights.is_empty() {
             land(&mut flights, &mut board, &mut free_bufs, &mut free_parts)?;
@@ -519,23 +519,17 @@ fn cut(
     cuts
 }
 
-/// Read into `buf` after its first `len` bytes until it is full or the file ends.
-fn fill(file: &mut impl Read, buf: &mut [u8], len: &mut usize, eof: &mut bool) -> io::Result<()> {
-    while *len < buf.len() && !*eof {
-        let n = read_some(file, &mut buf[*len..])?;
-        *eof = n == 0;
-        *len += n;
+/// Read onto the end of `buf` until it holds `cap` bytes or the file ends (into the
+/// vector's spare capacity: the buffer is not zeroed first).
+fn fill(file: &mut impl Read, buf: &mut Vec<u8>, cap: usize, eof: &mut bool) -> io::Result<()> {
+    buf.reserve(cap.saturating_sub(buf.len()));
+    while buf.len() < cap && !*eof {
+        let want = (cap - buf.len()) as u64;
+        let n = file.by_ref().take(want).read_to_end(buf)?;
+        // Fewer bytes than asked for: the file ended.
+        *eof = (n as u64) < want;
     }
     Ok(())
-}
-
-fn read_some(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        match r.read(buf) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            other => return other,
-        }
-    }
 }
 
 #[cfg(test)]
