@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::parse::{Event, Reader};
+use super::parse::{Event, Reader, read_block};
 use super::rules::{Board, Snapshot};
 
 /// The cache format's version; a cache of another version is ignored.
@@ -168,10 +168,10 @@ pub fn save(cache_path: &Path, cache: &Cache) {
     }
 }
 
-/// Add the entry whose text is `text` (header line first, numbered `line`).
-fn add_text(board: &mut Board, text: &str, line: usize) {
-    let reader = Reader::resume(text.as_bytes(), 0, line.saturating_sub(1)).warnings(false);
-    let _ = reader.visit(|ev| {
+/// Add the entry whose text is `text` (one entry: header line first, numbered `line`).
+/// Read as a block, not with a [`Reader`], whose read buffer would be set up per entry.
+fn add_text(board: &mut Board, text: &str, line: usize, nl: &mut Vec<usize>) {
+    read_block(text, 0, line, false, nl, &mut |ev| {
         if let Event::Entry(e) = ev {
             board.add_view(e);
         }
@@ -217,12 +217,13 @@ pub fn board(
     // Every entry but the last goes into the board as it is read; the last is held back,
     // so the cache can save the state before it and read it again next time.
     let mut held = String::new();
+    let mut nl = Vec::new();
     let mut held_at: Option<(u64, usize)> = None;
     let reader = Reader::resume(&file, start, start_line).warnings(false);
     reader.visit(|ev| {
         if let Event::Entry(e) = ev {
             if let Some((_, line)) = held_at {
-                add_text(&mut board, &held, line);
+                add_text(&mut board, &held, line, &mut nl);
             }
             held.clear();
             held.push_str(e.text);
@@ -248,7 +249,7 @@ pub fn board(
         save(cache_path, &cache);
     }
     if let Some((_, line)) = held_at {
-        add_text(&mut board, &held, line);
+        add_text(&mut board, &held, line, &mut nl);
     }
     Ok((board, outcome))
 }
