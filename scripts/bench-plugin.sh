@@ -66,7 +66,7 @@ T set-option -s escape-time 0
 T set-option -g status-right '#{atlas_status} %H:%M'
 T run-shell "$ROOT/atlas.tmux"
 
-echo "machine: $(nproc) CPUs, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }'); $("$REAL_TMUX" -V); binary: $BIN"
+echo "machine: load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }'); $("$REAL_TMUX" -V); binary: $BIN"
 
 # 1. Reloads.
 : >"$WORK/times"
@@ -81,6 +81,14 @@ for _ in $(seq "$RUNS"); do
 	calls=$(($(wc -l <"$WORK/count") ))
 done
 echo "reload (run-shell atlas.tmux, status re-interpolated): $(stats <"$WORK/times")"
+: >"$WORK/times"
+for _ in $(seq "$RUNS"); do
+	a=$(date +%s%N)
+	T run-shell true
+	b=$(date +%s%N)
+	ms "$a" "$b" >>"$WORK/times"
+done
+echo "  baseline, a bare \`tmux run-shell true\`: $(stats <"$WORK/times")"
 echo "tmux invocations per reload inside atlas.tmux: $calls (plus the run-shell that starts it)"
 
 # 2. The menu, drawn on a real client: a pane of a second server attached to the first.
@@ -100,6 +108,19 @@ for _ in $(seq "$RUNS"); do
 	until ! O capture-pane -p -t o | grep -q 'Send a directive'; do :; done
 done
 echo "menu, key press to drawn (incl. ~2 ms per capture poll): $(stats <"$WORK/times")"
+# The floor of this measure: a key bound straight to a display-menu (no atlas at all).
+T bind-key -T prefix F1 display-menu -x C -y C -T bare 'Send a directive' s ''
+: >"$WORK/times"
+for _ in $(seq "$RUNS"); do
+	a=$(date +%s%N)
+	O send-keys -t o C-b F1
+	until O capture-pane -p -t o | grep -q 'Send a directive'; do :; done
+	b=$(date +%s%N)
+	ms "$a" "$b" >>"$WORK/times"
+	O send-keys -t o Escape
+	until ! O capture-pane -p -t o | grep -q 'Send a directive'; do :; done
+done
+echo "  baseline, a key bound to a plain display-menu: $(stats <"$WORK/times")"
 : >"$WORK/times"
 for _ in $(seq "$RUNS"); do
 	a=$(date +%s%N)

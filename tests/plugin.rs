@@ -4,6 +4,8 @@
 //! the first), so what tmux draws can be read back with `capture-pane`.
 
 mod common;
+#[path = "send_support/mod.rs"]
+mod send_support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -674,4 +676,40 @@ fn jump_goes_to_the_next_agent_needing_attention() {
         "#{session_name}",
     ]);
     assert_eq!(session.trim(), t.session);
+}
+
+#[test]
+fn send_and_restart_keys_act_on_the_current_pane_agent() {
+    let rig = send_support::Rig::new(&["Rec"], "");
+    let server = &rig.server;
+    load_plugin(server);
+    let pane = rig.pane("Rec");
+    let session = server.run(&["display-message", "-p", "-t", &pane, "#{session_name}"]);
+    server.run(&["set-option", "-s", "escape-time", "0"]);
+    let client = Client::attach(server, session.trim());
+    client.outer.run(&["set-option", "-s", "escape-time", "0"]);
+
+    // The send key: a prompt; what is typed arrives as typed.
+    let text = r#"ship it: "quotes" $HOME %% %1 #{pane_id} #(touch /tmp/x) \n ; done"#;
+    client.keys(&["C-b", "S"]);
+    client.wait_screen("the send prompt", |s| s.contains("atlas: send to Rec:"));
+    client.type_text(text);
+    client.keys(&["Enter"]);
+    wait_for(WAIT, "the directive to be recorded", || {
+        (!rig.records("Rec").is_empty()).then_some(())
+    });
+    assert_eq!(rig.records("Rec"), vec![text.as_bytes().to_vec()]);
+    client.wait_screen("the sent message", |s| s.contains("atlas: sent to Rec"));
+
+    // The restart key asks first, then restarts the agent in its pane.
+    let pid = |p: &str| server.run(&["display-message", "-p", "-t", p, "#{pane_pid}"]);
+    let before = pid(&pane);
+    client.keys(&["C-b", "R"]);
+    client.wait_screen("the restart question", |s| {
+        s.contains("atlas: restart Rec? (y/n)")
+    });
+    client.keys(&["y"]);
+    wait_for(WAIT, "a new process in the pane", || {
+        (pid(&pane) != before).then_some(())
+    });
 }

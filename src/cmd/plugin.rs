@@ -128,13 +128,12 @@ pub fn next_attention<'a>(
     ls: &BTreeMap<String, LsRow>,
     current: Option<&str>,
 ) -> Option<&'a Pane> {
+    // Either source may know: the supervisor's `@atlas_state` (e.g. `failed`), or
+    // `atlas ls` (the screen now, and the inbox).
     let wants = |p: &Pane| {
         let row = ls.get(&p.agent);
-        let state = row
-            .map(|r| r.state.as_str())
-            .filter(|s| !s.is_empty())
-            .unwrap_or(p.state.as_str());
-        needs_attention(state, p.dead, row.map_or(0, |r| r.inbox))
+        needs_attention(&p.state, p.dead, row.map_or(0, |r| r.inbox))
+            || row.is_some_and(|r| needs_attention(&r.state, false, 0))
     };
     let start = current
         .and_then(|c| panes.iter().position(|p| p.id == c))
@@ -529,6 +528,16 @@ mod tests {
             },
         );
         assert_eq!(next_attention(&refs, &ls, Some("%3")).unwrap().id, "%4");
+        // `atlas ls` may see a waiting screen the pane option does not know yet.
+        ls.insert(
+            "B".to_string(),
+            LsRow {
+                name: "B".into(),
+                state: "waiting".into(),
+                inbox: 0,
+            },
+        );
+        assert_eq!(next_attention(&refs, &ls, Some("%1")).unwrap().id, "%2");
         let calm = [pane("%1", "s", "A", "busy", false)];
         let refs: Vec<&Pane> = calm.iter().collect();
         assert!(next_attention(&refs, &BTreeMap::new(), None).is_none());
