@@ -260,24 +260,27 @@ pub fn interpolate_status(value: &str, segment: &str) -> Option<String> {
 }
 
 /// The format `atlas up` gives `pane-border-format` on the team's windows: the agent's name
-/// and its state, coloured by state (busy yellow, idle green, waiting magenta, limited cyan,
-/// starting blue, dead and failed red); other panes show their index and title.
+/// (bold) and its state, coloured by state (busy yellow, idle green, waiting bold magenta,
+/// limited cyan, starting blue, dead and failed bold red); without a kept state, `dead` or
+/// `running` from the pane itself. Other panes show their index and title. Only tmux's own
+/// values appear (`#{…}` results are never expanded again), so nothing here can run.
 pub fn pane_border_format() -> String {
     const COLOURS: &[(&str, &str)] = &[
-        ("busy", "yellow"),
-        ("idle", "green"),
-        ("waiting", "magenta"),
-        ("limited", "cyan"),
-        ("starting", "blue"),
-        ("dead", "red"),
-        ("failed", "red"),
+        ("#{==:#{@atlas_state},busy}", "#[fg=yellow]"),
+        ("#{==:#{@atlas_state},idle}", "#[fg=green]"),
+        ("#{==:#{@atlas_state},waiting}", "#[fg=magenta#,bold]"),
+        ("#{==:#{@atlas_state},limited}", "#[fg=cyan]"),
+        ("#{==:#{@atlas_state},starting}", "#[fg=blue]"),
+        ("#{m:dead*,#{@atlas_state}}", "#[fg=red#,bold]"),
+        ("#{==:#{@atlas_state},failed}", "#[fg=red#,bold]"),
+        ("pane_dead", "#[fg=red#,bold]"),
     ];
-    let mut colour = String::from("#[default]");
-    for (state, fg) in COLOURS.iter().rev() {
-        colour = format!("#{{?#{{==:#{{@atlas_state}},{state}}},#[fg={fg}],{colour}}}");
+    let mut colour = String::new();
+    for (test, style) in COLOURS.iter().rev() {
+        colour = format!("#{{?{test},{style},{colour}}}");
     }
     format!(
-        "#{{?#{{@atlas_agent}}, #[bold]#{{@atlas_agent}}#[nobold] {colour}#{{?#{{@atlas_state}},#{{@atlas_state}},…}}#[default] , #{{pane_index}} #{{pane_title}} }}"
+        "#{{?@atlas_agent, #[bold]#{{@atlas_agent}}#[nobold] {colour}#{{?@atlas_state,#{{@atlas_state}},#{{?pane_dead,dead,running}}}}#[default] , #{{pane_index}} #{{pane_title}} }}"
     )
 }
 
@@ -609,8 +612,9 @@ mod tests {
     #[test]
     fn pane_borders_colour_by_state() {
         let f = pane_border_format();
-        assert!(f.contains("#{==:#{@atlas_state},busy},#[fg=yellow]"));
-        assert!(f.contains("#{==:#{@atlas_state},dead},#[fg=red]"));
+        assert!(f.contains("#{?#{==:#{@atlas_state},busy},#[fg=yellow],"));
+        assert!(f.contains("#{?#{m:dead*,#{@atlas_state}},#[fg=red#,bold],"));
+        assert!(f.contains("#{?pane_dead,dead,running}"));
         assert_eq!(f.matches("#{").count(), f.matches('}').count());
         assert!(pane_borders_enabled("on"));
         assert!(!pane_borders_enabled("off"));
