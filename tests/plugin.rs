@@ -351,7 +351,7 @@ fn team(server: &Server, home: &Path) -> Team {
     fs::write(
         &config,
         format!(
-            "[team]\nsession = \"{session}\"\noperator = \"human\"\n\n[defaults]\ncommand = \"cat\"\npreset = \"shell\"\n\n[[windows]]\nname = \"crew\"\nagents = [ {{ name = \"Atlas\" }}, {{ name = \"Orpheus\" }}, {{ name = \"Hermes\" }} ]\n"
+            "[team]\nsession = \"{session}\"\noperator = \"human\"\n\n[defaults]\ncommand = \"cat\"\npreset = \"shell\"\n\n[[windows]]\nname = \"crew\"\nagents = [ {{ name = \"Atlas\" }}, {{ name = \"Orpheus\" }}, {{ name = \"Hermes\" }} ]\n\n# These tests set @atlas_state by hand; no supervisor may overwrite it.\n[supervisor]\nenabled = false\n"
         ),
     )
     .unwrap();

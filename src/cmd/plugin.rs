@@ -128,12 +128,14 @@ pub fn next_attention<'a>(
     ls: &BTreeMap<String, LsRow>,
     current: Option<&str>,
 ) -> Option<&'a Pane> {
-    // Either source may know: the supervisor's `@atlas_state` (e.g. `failed`), or
-    // `atlas ls` (the screen now, and the inbox).
+    // Either source may know: `atlas ls` reads the screen now, `@atlas_state` is what the
+    // supervisor last saw (and what the pane border shows).
     let wants = |p: &Pane| {
         let row = ls.get(&p.agent);
-        needs_attention(&p.state, p.dead, row.map_or(0, |r| r.inbox))
-            || row.is_some_and(|r| needs_attention(&r.state, false, 0))
+        let inbox = row.map_or(0, |r| r.inbox);
+        let listed = row.map(|r| r.state.as_str()).filter(|s| !s.is_empty());
+        listed.is_some_and(|s| needs_attention(s, p.dead, inbox))
+            || needs_attention(p.state.as_str(), p.dead, inbox)
     };
     let start = current
         .and_then(|c| panes.iter().position(|p| p.id == c))
