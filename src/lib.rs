@@ -19,6 +19,7 @@ pub mod layout;
 pub mod menu;
 pub mod plugin;
 pub mod queue;
+pub mod report;
 pub mod state;
 pub mod status;
 pub mod supervisor;

@@ -797,7 +797,7 @@ impl Supervisor {
         }
         self.memory.last_report = Some(now.date_naive());
         self.dirty = true;
-        match crate::cmd::report::write_morning_report(&self.team, now) {
+        match crate::cmd::report::write_morning_report(&self.team, now.naive_local()) {
             Ok(path) => say(&format!("wrote the morning report {}", path.display())),
             Err(e) => say(&format!("cannot write the morning report: {e:#}")),
         }

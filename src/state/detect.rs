@@ -339,8 +339,11 @@ pub fn decide(
         (state, source)
     };
 
+    // The reset time is read against the moment the limit screen was first seen, so it stays
+    // put while the screen does (and a reset that has passed shows as passed).
     let reset_at = if state == State::Limited && source == Source::Screen {
-        reading.reset.as_deref().and_then(|r| parse_reset(r, now))
+        let seen = ms_to_local(seen_ms).unwrap_or(now);
+        reading.reset.as_deref().and_then(|r| parse_reset(r, seen))
     } else {
         None
     };
@@ -568,6 +571,29 @@ mod tests {
                 .observation
                 .state,
             State::Waiting
+        );
+    }
+
+    #[test]
+    fn reset_time_is_read_from_when_the_limit_was_first_seen() {
+        let preset = Preset::builtin("demo").unwrap();
+        let screen = "> x\nUsage limit reached · resets 09:30\ndemo> ";
+        let info = pane(false, Some(at(9, 0).timestamp()));
+        let mem = Memory {
+            screen: Some((screen_hash(screen), at(9, 0).timestamp_millis())),
+            ..Memory::default()
+        };
+        let view = PaneView {
+            info: &info,
+            screen,
+            memory: mem,
+        };
+        let d = decide("A", "w", Some(&view), &preset, at(10, 0));
+        assert_eq!(d.observation.state, State::Limited);
+        assert_eq!(
+            d.observation.reset_at,
+            Some(at(9, 30)),
+            "passed, not tomorrow"
         );
     }
 

@@ -37,7 +37,7 @@ pub fn format() -> String {
     )
 }
 
-/// Parse one line printed with [`format`].
+/// Parse one line printed with [`format()`].
 pub fn parse_listed(line: &str) -> Option<Listed> {
     // The memory fields are the last four (they hold no tabs); the rest is PaneInfo's.
     let mut f = line.rsplitn(5, '\t');
