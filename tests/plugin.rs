@@ -680,7 +680,7 @@ fn jump_goes_to_the_next_agent_needing_attention() {
 
 #[test]
 fn send_and_restart_keys_act_on_the_current_pane_agent() {
-    let rig = send_support::Rig::new(&["Rec"], "");
+    let rig = send_support::Rig::new(send_support::Kind::Record, &["Rec"]);
     let server = &rig.server;
     load_plugin(server);
     let pane = rig.pane("Rec");
