@@ -47,10 +47,12 @@ init_with() {
 
 main() {
 	local version candidate rc out cargo
-	version="$(plugin_version "$CURRENT_DIR")"
+	plugin_version "$CURRENT_DIR"
+	version="$PLUGIN_VERSION"
+	path_atlas
 	# atlas on PATH first, then the one built here. Each checks its own version and, when
 	# it is the right one, applies everything: one process, two tmux calls.
-	for candidate in $(path_atlas) "$CURRENT_DIR/target/release/atlas"; do
+	for candidate in "${ATLAS_CANDIDATES[@]}" "$CURRENT_DIR/target/release/atlas"; do
 		[ -x "$candidate" ] || continue
 		out="$(init_with "$candidate" "$version" 2>&1)"
 		rc=$?

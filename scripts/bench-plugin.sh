@@ -90,6 +90,17 @@ for _ in $(seq "$RUNS"); do
 done
 echo "  baseline, a bare \`tmux run-shell true\`: $(stats <"$WORK/times")"
 echo "tmux invocations per reload inside atlas.tmux: $calls (plus the run-shell that starts it)"
+# CPU time, which the machine's load does not inflate: atlas.tmux run directly (as inside
+# tmux: $TMUX names the server), user + system time of it and its children.
+SOCKET="$(T display-message -p '#{socket_path}')"
+: >"$WORK/times"
+TIMEFORMAT='%3U %3S'
+for _ in $(seq "$RUNS"); do
+	T set-option -g status-right '#{atlas_status} %H:%M'
+	{ time TMUX="$SOCKET,0,0" "$ROOT/atlas.tmux" >/dev/null 2>&1; } 2>>"$WORK/cpu"
+done
+awk '{ printf "%.1f\n", ($1 + $2) * 1000 }' "$WORK/cpu" >"$WORK/times"
+echo "reload CPU (user+sys of atlas.tmux, atlas and the tmux clients): $(stats <"$WORK/times")"
 
 # 2. The menu, drawn on a real client: a pane of a second server attached to the first.
 "$REAL_TMUX" -L "$OUTER" -f /dev/null new-session -d -s o -x 200 -y 60 \
