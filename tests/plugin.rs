@@ -713,3 +713,29 @@ fn send_and_restart_keys_act_on_the_current_pane_agent() {
         (pid(&pane) != before).then_some(())
     });
 }
+
+#[test]
+fn status_falls_back_to_atlas_status_without_a_supervisor() {
+    let home = tempfile::tempdir().unwrap();
+    let server = Server::new();
+    start(&server, home.path(), &path_with_debug(), "work");
+    let t = team(&server, home.path());
+    server.run(&["set", "-g", "status-right", "<#{atlas_status}>"]);
+    server.run(&["set", "-g", "status-right-length", "100"]);
+    server.run(&["set", "-g", "status-interval", "1"]);
+    // Commas and braces in the format survive the conditional the segment sits in.
+    server.run(&[
+        "set",
+        "-g",
+        "@atlas-status-format",
+        "in={inbox}, att={attention} {{x}}",
+    ]);
+    load_plugin(&server);
+    let client = Client::attach(&server, &t.session);
+    client.wait_screen("the atlas status output", |s| {
+        s.lines()
+            .last()
+            .is_some_and(|l| l.contains("<in=1, att=1 {x}>"))
+    });
+    assert!(!t.touched.exists());
+}
