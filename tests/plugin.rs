@@ -522,6 +522,53 @@ fn menu_print_shows_the_tmux_command() {
         "{cmd}"
     );
 
+    // Without popups, views open in a split pane that waits for Enter (`plugin hold`).
+    server.run(&["set", "-g", "@atlas_popup", "off"]);
+    let o = output(server.atlas(t.dir.path()).args([
+        "menu",
+        "--print",
+        "--pick",
+        "inbox",
+        "--pane",
+        &t.panes[1],
+    ]));
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+    let op = lines.iter().position(|l| l == "human (operator)").unwrap();
+    assert_eq!(
+        lines[op + 2],
+        format!(
+            "split-window -v -l 40% -t \"{}\" -- {} plugin hold -- -L {} -c {} inbox human",
+            t.panes[1],
+            atlas_bin().display(),
+            server.name,
+            t.config.display()
+        )
+    );
+    let mut hold = server.atlas(t.dir.path());
+    hold.args([
+        "plugin",
+        "hold",
+        "--",
+        "-L",
+        &server.name,
+        "-c",
+        t.config.to_str().unwrap(),
+        "inbox",
+        "human",
+    ])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped());
+    let mut child = hold.spawn().unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.contains("#(touch "), "{text}");
+    assert!(text.ends_with("[atlas: press Enter to close]"), "{text}");
+
     let o = output(
         server
             .atlas(t.dir.path())
