@@ -786,3 +786,46 @@ fn status_falls_back_to_atlas_status_without_a_supervisor() {
     });
     assert!(!t.touched.exists());
 }
+
+#[test]
+fn menu_chooser_prompt_queues_work_literally() {
+    let home = tempfile::tempdir().unwrap();
+    let server = Server::new();
+    start(&server, home.path(), &path_with_debug(), "work");
+    let t = team(&server, home.path());
+    server.run(&["set-option", "-s", "escape-time", "0"]);
+    load_plugin(&server);
+    server.run(&["select-pane", "-t", &t.panes[2]]);
+    let client = Client::attach(&server, &t.session);
+    client.outer.run(&["set-option", "-s", "escape-time", "0"]);
+    client.keys(&["C-b", "A"]);
+    client.wait_screen("the menu", |s| s.contains("Queue work…"));
+    client.keys(&["w"]);
+    client.wait_screen("the chooser", |s| s.contains("atlas: queue"));
+    // This pane's agent (Hermes) is first: key 1.
+    client.keys(&["1"]);
+    client.wait_screen("the queue prompt", |s| {
+        s.contains("atlas: queue for Hermes:")
+    });
+    let text = r#"-dash "q" $HOME %% %1 %2 #{pane_id} #(touch /tmp/x) ; end"#;
+    client.type_text(text);
+    client.keys(&["Enter"]);
+    let items = wait_for(WAIT, "the queued item", || {
+        let o = output(server.atlas(t.dir.path()).args([
+            "-c",
+            t.config.to_str().unwrap(),
+            "queue",
+            "ls",
+            "--json",
+        ]));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).ok()?;
+        let items = v.as_array()?.clone();
+        (!items.is_empty()).then_some(items)
+    });
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["agent"], "Hermes");
+    assert_eq!(items[0]["text"], text);
+    client.wait_screen("the queued message", |s| {
+        s.contains("atlas: queued for Hermes")
+    });
+}
