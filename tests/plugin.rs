@@ -829,3 +829,28 @@ fn menu_chooser_prompt_queues_work_literally() {
         s.contains("atlas: queued for Hermes")
     });
 }
+
+#[test]
+fn a_key_tmux_does_not_know_is_named_and_the_rest_still_loads() {
+    let home = tempfile::tempdir().unwrap();
+    let server = Server::new();
+    start(&server, home.path(), &path_with_debug(), "work");
+    server.run(&["set", "-g", "@atlas-key-send", "NotAKey"]);
+    server.run(&["set", "-g", "status-left", "#{atlas_status}"]);
+    let _ = server.try_run(&[
+        "run-shell",
+        repo_root().join("atlas.tmux").to_str().unwrap(),
+    ]);
+    let msg = option(&server, "@atlas_plugin_message");
+    assert!(
+        msg.contains("@atlas-key-send is `NotAKey`, which tmux does not know as a key"),
+        "{msg}"
+    );
+    let keys = server.run(&["list-keys", "-T", "prefix"]);
+    assert!(
+        keys.lines()
+            .any(|l| l.contains(" A ") && l.contains(" menu ")),
+        "{keys}"
+    );
+    assert!(option(&server, "status-left").starts_with("#{?#{@atlas_status}"));
+}
