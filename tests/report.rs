@@ -243,7 +243,12 @@ fn bad_windows_are_usage_errors() {
 fn morning_report_files_chain_their_windows() {
     let d = normal_night_copy();
     let team = atlas::config::load(&d.path().join("atlas.toml")).unwrap();
-    let t = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+    let t = |s: &str| {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+            .unwrap()
+            .and_local_timezone(chrono::Local)
+            .unwrap()
+    };
     let p = atlas::cmd::report::write_morning_report(&team, t("2026-04-11 05:00:00")).unwrap();
     assert_eq!(p, team.reports.join("morning-2026-04-11.md"));
     let text = std::fs::read_to_string(&p).unwrap();

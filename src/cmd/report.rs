@@ -24,11 +24,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::ReportArgs) -> Result<Exit> {
     let from = args.from.as_deref().map(parse_time).transpose()?;
     let to = args.to.as_deref().map(parse_time).transpose()?;
     let since = match args.since.as_deref() {
-        Some(s) => Some(crate::duration::parse(s).map_err(|e| {
-            usage(format!(
-                "--since {s}: {e}; write a duration like 90m or 12h"
-            ))
-        })?),
+        Some(s) => Some(crate::duration::parse(s).map_err(|e| usage(format!("--since: {e}")))?),
         None => None,
     };
     let to = to.unwrap_or_else(now);
@@ -163,7 +159,8 @@ pub fn build(team: &Team, window: Window) -> Result<Report> {
 /// Write `reports/morning-YYYY-MM-DD.md` (the date of `now`) over the window since the
 /// last morning report (another day's), else the last 12 hours, ending at `now`. Returns
 /// the file written. The supervisor calls this at `[supervisor].report_at`.
-pub fn write_morning_report(team: &Team, now: NaiveDateTime) -> Result<PathBuf> {
+pub fn write_morning_report(team: &Team, now: DateTime<Local>) -> Result<PathBuf> {
+    let now = now.naive_local();
     let now = now.with_nanosecond(0).unwrap_or(now);
     let name = format!("morning-{}.md", now.format("%Y-%m-%d"));
     let window = Window::since_last(last_report_end(&team.reports, Some(&name)), now);

@@ -653,6 +653,12 @@ impl Builder {
 
     /// Take one line of the events log (lines that are not events are skipped).
     pub fn event_line(&mut self, line: &str) {
+        // Only these kinds count; skip the others before parsing the whole line (and
+        // before numbering it: only counted kinds need a number).
+        let kind = line.split(' ').nth(1).unwrap_or("");
+        if !matches!(kind, "state" | "restart" | "death" | "failed") {
+            return;
+        }
         if let Some(ev) = events::Event::parse(line) {
             self.event(ev);
         }

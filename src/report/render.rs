@@ -200,7 +200,17 @@ fn agents(s: &mut String, r: &Report) {
             Activity::Limited,
         ]
         .into_iter()
-        .map(|x| a.time_in_state.map_or("–".to_string(), |t| span(t.get(x))))
+        .map(|x| {
+            a.time_in_state.map_or("–".to_string(), |t| {
+                // A failed agent is dead too: the column counts both.
+                let extra = if x == Activity::Dead {
+                    t.get(Activity::Failed)
+                } else {
+                    0
+                };
+                span(t.get(x) + extra)
+            })
+        })
         .collect();
         let now = match (a.state, a.since) {
             (Some(st), Some(since)) => format!("{} since {}", st.as_str(), time(since)),

@@ -238,3 +238,35 @@ fn spans_read_well() {
     assert_eq!(span(3600), "1h");
     assert_eq!(span(3 * 3600 + 5 * 60 + 9), "3h 5m");
 }
+
+#[test]
+fn a_slot_shows_what_filled_most_of_it_unless_an_alarm_happened() {
+    // Slots of 10 minutes (8 h window).
+    let ev = "\
+2026-04-11T00:00:00+00:00 state A to=idle
+2026-04-11T00:04:00+00:00 state A to=busy
+2026-04-11T00:10:00+00:00 state A to=idle
+2026-04-11T00:12:00+00:00 state A to=busy
+2026-04-11T00:17:00+00:00 state A to=idle
+2026-04-11T00:25:00+00:00 state A to=waiting
+2026-04-11T00:25:01+00:00 state A to=idle
+";
+    let r = report("", ev, win("2026-04-11 00:00", "2026-04-11 08:00"));
+    let cells = &r.timeline.unwrap().rows[0].cells;
+    // 0: busy 6m of 10 → busy; 1: busy 5m, idle 5m → tie, busy first; 2: a second of
+    // waiting → waiting.
+    assert_eq!(&cells[..4], "##?-");
+    assert_eq!(cells.chars().count(), SLOTS);
+}
+
+#[test]
+fn hostile_names_cannot_break_the_table_or_the_timeline() {
+    let ev = "2026-04-11T01:00:00+00:00 state a|b```x to=busy\n";
+    let coord = "## [2026-04-11 01:00] a|b```x → A\nStatus: INFO\n";
+    let r = report(coord, ev, win("2026-04-11 00:00", "2026-04-11 06:00"));
+    let md = render_markdown(&r);
+    assert!(md.contains("| a\\|b```x |"), "{md}");
+    assert!(md.contains("\na|b'''x  "), "{md}");
+    // The timeline's fence is still closed by its own line only.
+    assert_eq!(md.matches("\n```\n").count(), 1, "{md}");
+}

@@ -248,6 +248,9 @@ pub struct Decision {
     pub observation: Observation,
     /// Pane options to set so the next observer remembers.
     pub updates: Vec<(String, String)>,
+    /// A signal that no longer holds: remove it from `@atlas_signal`, but only if it is still
+    /// this value (a hook may have set a fresh one meanwhile).
+    pub expired_signal: Option<String>,
 }
 
 fn ms_to_local(ms: i64) -> Option<DateTime<Local>> {
@@ -281,11 +284,13 @@ pub fn decide(
                 screen_hash: 0,
             },
             updates: Vec::new(),
+            expired_signal: None,
         };
     };
     let info = view.info;
     let mem = view.memory;
     let mut updates = Vec::new();
+    let mut expired_signal = None;
     let hash = screen_hash(view.screen);
 
     // When the current screen was first seen. A new screen was complete by the window's
@@ -333,7 +338,7 @@ pub fn decide(
                 state = sig.state;
                 source = Source::Signal;
             } else if !holds {
-                updates.push((OPT_SIGNAL.to_string(), String::new()));
+                expired_signal = Some(sig.encode());
             }
         }
         (state, source)
@@ -375,6 +380,7 @@ pub fn decide(
             screen_hash: hash,
         },
         updates,
+        expired_signal,
     }
 }
 
@@ -547,11 +553,7 @@ mod tests {
         };
         let d = decide("A", "w", Some(&view), &preset, now);
         assert_eq!(d.observation.state, State::Idle);
-        assert!(
-            d.updates
-                .iter()
-                .any(|(k, v)| k == OPT_SIGNAL && v.is_empty())
-        );
+        assert_eq!(d.expired_signal, Some(sig.encode()));
         // A menu on the screen always wins.
         let menu = "Do you want to proceed?\n❯ 1. Yes\n  2. No";
         let mem = Memory {
