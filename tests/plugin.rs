@@ -854,3 +854,28 @@ fn a_key_tmux_does_not_know_is_named_and_the_rest_still_loads() {
     );
     assert!(option(&server, "status-left").starts_with("#{?#{@atlas_status}"));
 }
+
+#[test]
+fn default_keys_take_none_of_tmux_or_tpm() {
+    let server = Server::new();
+    server.run(&["new-session", "-d", "-s", "k"]);
+    let keys = server.run(&["list-keys", "-T", "prefix"]);
+    let taken: Vec<&str> = keys
+        .lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let t = w.iter().position(|x| *x == "-T")?;
+            w.get(t + 2).copied()
+        })
+        .chain(["I", "U", "M-u"])
+        .collect();
+    assert!(taken.len() > 50, "{keys}");
+    for k in atlas::plugin::KEYS {
+        assert!(
+            !taken.contains(&k.default),
+            "{} defaults to {}, which is taken",
+            k.option,
+            k.default
+        );
+    }
+}
