@@ -95,6 +95,7 @@ struct Supervisor {
     options: HashMap<String, String>,
     dead_seen: HashMap<String, Instant>,
     all_missing: bool,
+    counts_written: Option<(usize, usize)>,
 }
 
 /// Run `atlas watch`.
@@ -169,6 +170,7 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
         options: HashMap::new(),
         dead_seen: HashMap::new(),
         all_missing: false,
+        counts_written: None,
     };
     say(&format!(
         "supervisor for session `{}`: {} agents, config {}",
@@ -783,6 +785,13 @@ impl Supervisor {
                 State::Missing | State::Dead | State::Failed => counts.down += 1,
                 State::Waiting => counts.waiting += 1,
                 _ => {}
+            }
+        }
+        let pair = (counts.down, counts.waiting);
+        if self.counts_written != Some(pair) {
+            match supervisor::write_counts(&self.team.logs, pair.0, pair.1) {
+                Ok(()) => self.counts_written = Some(pair),
+                Err(e) => say(&format!("cannot write the status counts: {e}")),
             }
         }
         let text = status::render(&self.status_format, &counts);
