@@ -3,8 +3,9 @@
 #
 # Finds the `atlas` binary of this plugin's version (on PATH or built in this folder),
 # building it with cargo in the background when it is missing or stale, then lets
-# `atlas plugin init` read the @atlas-* options, bind the keys and fill in the status
-# segment in one batched tmux call. Safe to run again: TPM does so on every reload.
+# `atlas plugin init` read the @atlas-* options in one tmux call and bind the keys, fill
+# in the status segment and keep its state in one more (a script fed to `source-file -`).
+# Safe to run again: TPM does so on every reload.
 
 CURRENT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -47,10 +48,12 @@ init_with() {
 
 main() {
 	local version candidate rc out cargo
-	version="$(plugin_version "$CURRENT_DIR")"
+	plugin_version "$CURRENT_DIR"
+	version="$PLUGIN_VERSION"
+	path_atlas
 	# atlas on PATH first, then the one built here. Each checks its own version and, when
 	# it is the right one, applies everything: one process, two tmux calls.
-	for candidate in $(path_atlas) "$CURRENT_DIR/target/release/atlas"; do
+	for candidate in "${ATLAS_CANDIDATES[@]}" "$CURRENT_DIR/target/release/atlas"; do
 		[ -x "$candidate" ] || continue
 		out="$(init_with "$candidate" "$version" 2>&1)"
 		rc=$?

@@ -18,9 +18,11 @@ display_message() {
 	tmux set-option -g "$atlas_message_option" "$1" \; display-message "$text" 2>/dev/null
 }
 
-# plugin_version DIR: the version in DIR/Cargo.toml's [package] section (pure bash).
+# plugin_version DIR: set PLUGIN_VERSION to the version in DIR/Cargo.toml's [package]
+# section (pure bash: no process started).
 plugin_version() {
 	local line in_package=0
+	PLUGIN_VERSION=""
 	while IFS= read -r line || [ -n "$line" ]; do
 		case "$line" in
 		"[package]"*) in_package=1 ;;
@@ -28,7 +30,7 @@ plugin_version() {
 		version*=*)
 			if [ "$in_package" = 1 ]; then
 				line="${line#*\"}"
-				echo "${line%%\"*}"
+				PLUGIN_VERSION="${line%%\"*}"
 				return
 			fi
 			;;
@@ -36,11 +38,12 @@ plugin_version() {
 	done <"$1/Cargo.toml"
 }
 
-# path_atlas: every `atlas` on PATH, in order (no processes started).
+# path_atlas: set ATLAS_CANDIDATES to every `atlas` on PATH, in order (no process started).
 path_atlas() {
 	local dir IFS=:
+	ATLAS_CANDIDATES=()
 	for dir in $PATH; do
-		[ -x "${dir:-.}/atlas" ] && echo "${dir:-.}/atlas"
+		[ -x "${dir:-.}/atlas" ] && ATLAS_CANDIDATES+=("${dir:-.}/atlas")
 	done
 }
 

@@ -66,7 +66,7 @@ T set-option -s escape-time 0
 T set-option -g status-right '#{atlas_status} %H:%M'
 T run-shell "$ROOT/atlas.tmux"
 
-echo "machine: $(nproc) CPUs, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }'); $("$REAL_TMUX" -V); binary: $BIN"
+echo "machine: load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }'); $("$REAL_TMUX" -V); binary: $BIN"
 
 # 1. Reloads.
 : >"$WORK/times"
@@ -81,7 +81,26 @@ for _ in $(seq "$RUNS"); do
 	calls=$(($(wc -l <"$WORK/count") ))
 done
 echo "reload (run-shell atlas.tmux, status re-interpolated): $(stats <"$WORK/times")"
+: >"$WORK/times"
+for _ in $(seq "$RUNS"); do
+	a=$(date +%s%N)
+	T run-shell true
+	b=$(date +%s%N)
+	ms "$a" "$b" >>"$WORK/times"
+done
+echo "  baseline, a bare \`tmux run-shell true\`: $(stats <"$WORK/times")"
 echo "tmux invocations per reload inside atlas.tmux: $calls (plus the run-shell that starts it)"
+# CPU time, which the machine's load does not inflate: atlas.tmux run directly (as inside
+# tmux: $TMUX names the server), user + system time of it and its children.
+SOCKET="$(T display-message -p '#{socket_path}')"
+: >"$WORK/times"
+TIMEFORMAT='%3U %3S'
+for _ in $(seq "$RUNS"); do
+	T set-option -g status-right '#{atlas_status} %H:%M'
+	{ time TMUX="$SOCKET,0,0" "$ROOT/atlas.tmux" >/dev/null 2>&1; } 2>>"$WORK/cpu"
+done
+awk '{ printf "%.1f\n", ($1 + $2) * 1000 }' "$WORK/cpu" >"$WORK/times"
+echo "reload CPU (user+sys of atlas.tmux, atlas and the tmux clients): $(stats <"$WORK/times")"
 
 # 2. The menu, drawn on a real client: a pane of a second server attached to the first.
 "$REAL_TMUX" -L "$OUTER" -f /dev/null new-session -d -s o -x 200 -y 60 \
@@ -100,6 +119,19 @@ for _ in $(seq "$RUNS"); do
 	until ! O capture-pane -p -t o | grep -q 'Send a directive'; do :; done
 done
 echo "menu, key press to drawn (incl. ~2 ms per capture poll): $(stats <"$WORK/times")"
+# The floor of this measure: a key bound straight to a display-menu (no atlas at all).
+T bind-key -T prefix F1 display-menu -x C -y C -T bare 'Send a directive' s ''
+: >"$WORK/times"
+for _ in $(seq "$RUNS"); do
+	a=$(date +%s%N)
+	O send-keys -t o C-b F1
+	until O capture-pane -p -t o | grep -q 'Send a directive'; do :; done
+	b=$(date +%s%N)
+	ms "$a" "$b" >>"$WORK/times"
+	O send-keys -t o Escape
+	until ! O capture-pane -p -t o | grep -q 'Send a directive'; do :; done
+done
+echo "  baseline, a key bound to a plain display-menu: $(stats <"$WORK/times")"
 : >"$WORK/times"
 for _ in $(seq "$RUNS"); do
 	a=$(date +%s%N)

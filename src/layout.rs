@@ -69,21 +69,10 @@ pub fn pipe_command(atlas_exe: &Path, logs: &Path, agent: &str) -> String {
     escape::tmux_strftime(&cmd)
 }
 
-/// The `pane-border-format` for agent panes: name and state, coloured by state.
+/// The `pane-border-format` for agent panes: name and state, coloured by state (the
+/// plugin's, so both show the same).
 pub fn pane_border_format() -> String {
-    concat!(
-        "#{?@atlas_agent,",
-        "#[bold]#{@atlas_agent}#[nobold] ",
-        "#{?#{==:#{@atlas_state},busy},#[fg=yellow],",
-        "#{?#{==:#{@atlas_state},idle},#[fg=green],",
-        "#{?#{==:#{@atlas_state},waiting},#[fg=magenta#,bold],",
-        "#{?#{==:#{@atlas_state},limited},#[fg=cyan],",
-        "#{?#{m:dead*,#{@atlas_state}},#[fg=red#,bold],",
-        "#{?#{==:#{@atlas_state},failed},#[fg=red#,bold],}}}}}}",
-        "#{?@atlas_state,#{@atlas_state},#{?pane_dead,dead,running}}#[default]",
-        ",#{pane_title}}"
-    )
-    .to_string()
+    crate::plugin::pane_border_format()
 }
 
 /// The options and logging of a newly made agent pane, addressed by `target`.

@@ -191,6 +191,11 @@ pub struct InboxLine {
 pub const CONTEXT_FORMAT: &str =
     "#{@atlas_popup}|#{@atlas-popup-width}|#{@atlas-popup-height}|#{@atlas_config}";
 
+/// [`CONTEXT_FORMAT`] as one shell word for a key's `run-shell` (each value `q:`-quoted,
+/// the separators escaped).
+pub const CONTEXT_ARG: &str =
+    "#{q:@atlas_popup}\\|#{q:@atlas-popup-width}\\|#{q:@atlas-popup-height}\\|#{q:@atlas_config}";
+
 /// What the menu needs to know from tmux; empty fields are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
@@ -531,7 +536,7 @@ fn prompt_run(env: &Env, action: &str, name: &str) -> String {
     }
     line.push(' ');
     line.push_str(&sh_line(&["plugin", action, "--agent", name]));
-    line.push_str(" --client '#{client_name}'");
+    line.push_str(" --client #{q:client_name}");
     line
 }
 
@@ -596,7 +601,7 @@ mod tests {
         assert_eq!(label, "Orpheus · BLOCKED · ##(touch /tmp/x)[31m");
         // Every `#` in a command is doubled for the menu's expansion.
         let pick = args.iter().find(|a| a.contains("--pick")).unwrap();
-        assert!(pick.contains("-S '##{socket_path}'"), "{pick}");
+        assert!(pick.contains("-S ##{q:socket_path}"), "{pick}");
         assert!(args.iter().any(|a| a == "-Inbox of human: 1"));
         let without = main_menu(&env(true), None, 5).to_args(None, None);
         assert!(!without.iter().any(|a| a.contains("Inbox of")));

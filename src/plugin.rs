@@ -221,34 +221,42 @@ pub fn sh_line<S: AsRef<str>>(words: &[S]) -> String {
 }
 
 /// The shell text that starts the atlas binary on the server that runs the command:
-/// `'BIN' -S '#{socket_path}'`, for `run-shell` (which expands the format), with the
+/// `'BIN' -S #{q:socket_path}`, for `run-shell` (which expands the format; `q:` quotes
+/// the value for the shell), with the
 /// binary's `#` doubled.
 pub fn run_shell_atlas(bin: &str) -> String {
-    format!("{} -S '#{{socket_path}}'", format_escape(&sh_quote(bin)))
+    format!("{} -S #{{q:socket_path}}", format_escape(&sh_quote(bin)))
 }
 
 /// The segment that replaces [`STATUS_PLACEHOLDER`]: the supervisor-kept
-/// `#{@atlas_status}`, else the output of `atlas status` (run as a status job).
+/// `#{@atlas_status}`, else the output of `atlas status` (run as a status job, on this
+/// server, with the session's `@atlas_config` when it has one).
 pub fn status_segment(bin: &str, format: Option<&str>) -> String {
-    let mut words = vec![bin.to_string(), "status".to_string()];
+    let mut tail = vec!["status".to_string()];
     if let Some(f) = format.filter(|f| !f.is_empty()) {
-        words.push("--format".into());
-        words.push(f.to_string());
+        tail.push("--format".into());
+        tail.push(f.to_string());
     }
-    let job = sh_line(&words);
     // Inside a conditional branch: `#`, `,` and `}` escaped (the job's command is
     // expanded as a format too, which turns them back).
-    let mut esc = String::with_capacity(job.len());
-    for c in job.chars() {
-        match c {
-            '#' => esc.push_str("##"),
-            ',' => esc.push_str("#,"),
-            '}' => esc.push_str("#}"),
-            c if c.is_control() => {}
-            c => esc.push(c),
+    let esc = |text: &str| {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '#' => out.push_str("##"),
+                ',' => out.push_str("#,"),
+                '}' => out.push_str("#}"),
+                c if c.is_control() => {}
+                c => out.push(c),
+            }
         }
-    }
-    format!("#{{?#{{{STATE_STATUS}}},#{{{STATE_STATUS}}},#({esc})}}")
+        out
+    };
+    format!(
+        "#{{?#{{{STATE_STATUS}}},#{{{STATE_STATUS}}},#({} -S #{{q:socket_path}} #{{?@atlas_config,-c #{{q:@atlas_config}},}} {})}}",
+        esc(&sh_quote(bin)),
+        esc(&sh_line(&tail))
+    )
 }
 
 /// `value` with every [`STATUS_PLACEHOLDER`] replaced by `segment`, or `None` when it has
@@ -260,24 +268,27 @@ pub fn interpolate_status(value: &str, segment: &str) -> Option<String> {
 }
 
 /// The format `atlas up` gives `pane-border-format` on the team's windows: the agent's name
-/// and its state, coloured by state (busy yellow, idle green, waiting magenta, limited cyan,
-/// starting blue, dead and failed red); other panes show their index and title.
+/// (bold) and its state, coloured by state (busy yellow, idle green, waiting bold magenta,
+/// limited cyan, starting blue, dead and failed bold red); without a kept state, `dead` or
+/// `running` from the pane itself. Other panes show their index and title. Only tmux's own
+/// values appear (`#{…}` results are never expanded again), so nothing here can run.
 pub fn pane_border_format() -> String {
     const COLOURS: &[(&str, &str)] = &[
-        ("busy", "yellow"),
-        ("idle", "green"),
-        ("waiting", "magenta"),
-        ("limited", "cyan"),
-        ("starting", "blue"),
-        ("dead", "red"),
-        ("failed", "red"),
+        ("#{==:#{@atlas_state},busy}", "#[fg=yellow]"),
+        ("#{==:#{@atlas_state},idle}", "#[fg=green]"),
+        ("#{==:#{@atlas_state},waiting}", "#[fg=magenta#,bold]"),
+        ("#{==:#{@atlas_state},limited}", "#[fg=cyan]"),
+        ("#{==:#{@atlas_state},starting}", "#[fg=blue]"),
+        ("#{m:dead*,#{@atlas_state}}", "#[fg=red#,bold]"),
+        ("#{==:#{@atlas_state},failed}", "#[fg=red#,bold]"),
+        ("pane_dead", "#[fg=red#,bold]"),
     ];
-    let mut colour = String::from("#[default]");
-    for (state, fg) in COLOURS.iter().rev() {
-        colour = format!("#{{?#{{==:#{{@atlas_state}},{state}}},#[fg={fg}],{colour}}}");
+    let mut colour = String::new();
+    for (test, style) in COLOURS.iter().rev() {
+        colour = format!("#{{?{test},{style},{colour}}}");
     }
     format!(
-        "#{{?#{{@atlas_agent}}, #[bold]#{{@atlas_agent}}#[nobold] {colour}#{{?#{{@atlas_state}},#{{@atlas_state}},…}}#[default] , #{{pane_index}} #{{pane_title}} }}"
+        "#{{?@atlas_agent, #[bold]#{{@atlas_agent}}#[nobold] {colour}#{{?@atlas_state,#{{@atlas_state}},#{{?pane_dead,dead,running}}}}#[default] , #{{pane_index}} #{{pane_title}} }}"
     )
 }
 
@@ -366,14 +377,14 @@ pub fn key_for(options: &BTreeMap<String, String>, k: &KeyOption) -> Option<Stri
 /// The tmux command a key runs (config syntax).
 pub fn key_command(action: KeyAction, bin: &str) -> String {
     let atlas = run_shell_atlas(bin);
-    let here = "--client '#{client_name}' --pane '#{pane_id}'";
+    let here = "--client #{q:client_name} --pane #{q:pane_id}";
     let no_agent = "display-message \"atlas: this pane runs no atlas agent\"";
     match action {
         KeyAction::Menu => format!(
             "run-shell -b {}",
             conf_quote(&format!(
-                "{atlas} menu {here} --context '{}'",
-                crate::menu::CONTEXT_FORMAT
+                "{atlas} menu {here} --context {}",
+                crate::menu::CONTEXT_ARG
             ))
         ),
         KeyAction::Jump => format!(
@@ -515,7 +526,7 @@ mod tests {
         let seg = status_segment("/opt/atlas", None);
         assert_eq!(
             seg,
-            "#{?#{@atlas_status},#{@atlas_status},#(/opt/atlas status)}"
+            "#{?#{@atlas_status},#{@atlas_status},#(/opt/atlas -S #{q:socket_path} #{?@atlas_config,-c #{q:@atlas_config},} status)}"
         );
         let once = interpolate_status("x #{atlas_status} y #{atlas_status}", &seg).unwrap();
         assert_eq!(once.matches("@atlas_status},#{@atlas_status}").count(), 2);
@@ -526,7 +537,11 @@ mod tests {
     fn status_segment_escapes_the_job() {
         let seg = status_segment("/a#b/atlas", Some("{inbox}, {down}"));
         assert!(
-            seg.contains("'/a##b/atlas' status --format '{inbox#}#, {down#}'"),
+            seg.starts_with("#{?#{@atlas_status},#{@atlas_status},#('/a##b/atlas' -S "),
+            "{seg}"
+        );
+        assert!(
+            seg.ends_with(" status --format '{inbox#}#, {down#}')}"),
             "{seg}"
         );
     }
@@ -601,7 +616,7 @@ mod tests {
 
     #[test]
     fn prompt_command_has_no_pane_ids() {
-        let c = prompt_command("p:", "'/x' -S '#{socket_path}' plugin send --agent A");
+        let c = prompt_command("p:", "'/x' -S #{q:socket_path} plugin send --agent A");
         assert!(c.starts_with("command-prompt -p \"p:\" { set-option -g @atlas_prompt1 \"%1\""));
         assert_eq!(c.matches('%').count(), 2);
     }
@@ -609,8 +624,9 @@ mod tests {
     #[test]
     fn pane_borders_colour_by_state() {
         let f = pane_border_format();
-        assert!(f.contains("#{==:#{@atlas_state},busy},#[fg=yellow]"));
-        assert!(f.contains("#{==:#{@atlas_state},dead},#[fg=red]"));
+        assert!(f.contains("#{?#{==:#{@atlas_state},busy},#[fg=yellow],"));
+        assert!(f.contains("#{?#{m:dead*,#{@atlas_state}},#[fg=red#,bold],"));
+        assert!(f.contains("#{?pane_dead,dead,running}"));
         assert_eq!(f.matches("#{").count(), f.matches('}').count());
         assert!(pane_borders_enabled("on"));
         assert!(!pane_borders_enabled("off"));

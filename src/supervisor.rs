@@ -17,6 +17,31 @@ use crate::config::{RestartPolicy, Supervisor};
 /// The memory file's name inside the logs folder.
 pub const MEMORY_FILE: &str = ".supervisor.json";
 
+/// The file (in the logs folder) where a running supervisor keeps the agents-down and
+/// agents-waiting counts, so `atlas status` need not ask tmux: `PID DOWN WAITING`.
+pub const COUNTS_FILE: &str = ".supervisor-counts";
+
+/// Write the counts file (atomically).
+pub fn write_counts(logs: &Path, down: usize, waiting: usize) -> std::io::Result<()> {
+    let path = logs.join(COUNTS_FILE);
+    let tmp = logs.join(format!("{COUNTS_FILE}.tmp"));
+    std::fs::write(&tmp, format!("{} {down} {waiting}\n", std::process::id()))?;
+    std::fs::rename(tmp, path)
+}
+
+/// The counts a live supervisor keeps, or None when there is no file or its supervisor is
+/// gone.
+pub fn read_counts(logs: &Path) -> Option<(usize, usize)> {
+    let text = std::fs::read_to_string(logs.join(COUNTS_FILE)).ok()?;
+    let mut words = text.split_whitespace();
+    let pid: u32 = words.next()?.parse().ok()?;
+    let down = words.next()?.parse().ok()?;
+    let waiting = words.next()?.parse().ok()?;
+    Path::new(&format!("/proc/{pid}"))
+        .exists()
+        .then_some((down, waiting))
+}
+
 /// What to do about an agent found dead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeathAction {
@@ -283,6 +308,17 @@ mod tests {
             ),
             "wake A: [x] {unknown}"
         );
+    }
+
+    #[test]
+    fn counts_are_read_only_while_their_supervisor_lives() {
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(read_counts(d.path()), None);
+        write_counts(d.path(), 2, 1).unwrap();
+        assert_eq!(read_counts(d.path()), Some((2, 1)));
+        // A pid that cannot exist: the supervisor is gone.
+        std::fs::write(d.path().join(COUNTS_FILE), "4294967295 2 1\n").unwrap();
+        assert_eq!(read_counts(d.path()), None);
     }
 
     #[test]

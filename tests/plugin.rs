@@ -4,6 +4,8 @@
 //! the first), so what tmux draws can be read back with `capture-pane`.
 
 mod common;
+#[path = "send_support/mod.rs"]
+mod send_support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -520,6 +522,53 @@ fn menu_print_shows_the_tmux_command() {
         "{cmd}"
     );
 
+    // Without popups, views open in a split pane that waits for Enter (`plugin hold`).
+    server.run(&["set", "-g", "@atlas_popup", "off"]);
+    let o = output(server.atlas(t.dir.path()).args([
+        "menu",
+        "--print",
+        "--pick",
+        "inbox",
+        "--pane",
+        &t.panes[1],
+    ]));
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+    let op = lines.iter().position(|l| l == "human (operator)").unwrap();
+    assert_eq!(
+        lines[op + 2],
+        format!(
+            "split-window -v -l 40% -t \"{}\" -- {} plugin hold -- -L {} -c {} inbox human",
+            t.panes[1],
+            atlas_bin().display(),
+            server.name,
+            t.config.display()
+        )
+    );
+    let mut hold = server.atlas(t.dir.path());
+    hold.args([
+        "plugin",
+        "hold",
+        "--",
+        "-L",
+        &server.name,
+        "-c",
+        t.config.to_str().unwrap(),
+        "inbox",
+        "human",
+    ])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped());
+    let mut child = hold.spawn().unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.contains("#(touch "), "{text}");
+    assert!(text.ends_with("[atlas: press Enter to close]"), "{text}");
+
     let o = output(
         server
             .atlas(t.dir.path())
@@ -674,4 +723,159 @@ fn jump_goes_to_the_next_agent_needing_attention() {
         "#{session_name}",
     ]);
     assert_eq!(session.trim(), t.session);
+}
+
+#[test]
+fn send_and_restart_keys_act_on_the_current_pane_agent() {
+    let rig = send_support::Rig::new(send_support::Kind::Record, &["Rec"]);
+    let server = &rig.server;
+    load_plugin(server);
+    let pane = rig.pane("Rec");
+    let session = server.run(&["display-message", "-p", "-t", &pane, "#{session_name}"]);
+    server.run(&["set-option", "-s", "escape-time", "0"]);
+    let client = Client::attach(server, session.trim());
+    client.outer.run(&["set-option", "-s", "escape-time", "0"]);
+
+    // The send key: a prompt; what is typed arrives as typed.
+    let text = r#"ship it: "quotes" $HOME %% %1 #{pane_id} #(touch /tmp/x) \n ; done"#;
+    client.keys(&["C-b", "S"]);
+    client.wait_screen("the send prompt", |s| s.contains("atlas: send to Rec:"));
+    client.type_text(text);
+    client.keys(&["Enter"]);
+    wait_for(WAIT, "the directive to be recorded", || {
+        (!rig.records("Rec").is_empty()).then_some(())
+    });
+    assert_eq!(rig.records("Rec"), vec![text.as_bytes().to_vec()]);
+    client.wait_screen("the sent message", |s| s.contains("atlas: sent to Rec"));
+
+    // The restart key asks first, then restarts the agent in its pane.
+    let pid = |p: &str| server.run(&["display-message", "-p", "-t", p, "#{pane_pid}"]);
+    let before = pid(&pane);
+    client.keys(&["C-b", "R"]);
+    client.wait_screen("the restart question", |s| {
+        s.contains("atlas: restart Rec? (y/n)")
+    });
+    client.keys(&["y"]);
+    wait_for(WAIT, "a new process in the pane", || {
+        (pid(&pane) != before).then_some(())
+    });
+}
+
+#[test]
+fn status_falls_back_to_atlas_status_without_a_supervisor() {
+    let home = tempfile::tempdir().unwrap();
+    let server = Server::new();
+    start(&server, home.path(), &path_with_debug(), "work");
+    let t = team(&server, home.path());
+    server.run(&["set", "-g", "status-right", "<#{atlas_status}>"]);
+    server.run(&["set", "-g", "status-right-length", "100"]);
+    server.run(&["set", "-g", "status-interval", "1"]);
+    // Commas and braces in the format survive the conditional the segment sits in.
+    server.run(&[
+        "set",
+        "-g",
+        "@atlas-status-format",
+        "in={inbox}, att={attention} {{x}}",
+    ]);
+    load_plugin(&server);
+    let client = Client::attach(&server, &t.session);
+    client.wait_screen("the atlas status output", |s| {
+        s.lines()
+            .last()
+            .is_some_and(|l| l.contains("<in=1, att=1 {x}>"))
+    });
+    assert!(!t.touched.exists());
+}
+
+#[test]
+fn menu_chooser_prompt_queues_work_literally() {
+    let home = tempfile::tempdir().unwrap();
+    let server = Server::new();
+    start(&server, home.path(), &path_with_debug(), "work");
+    let t = team(&server, home.path());
+    server.run(&["set-option", "-s", "escape-time", "0"]);
+    load_plugin(&server);
+    server.run(&["select-pane", "-t", &t.panes[2]]);
+    let client = Client::attach(&server, &t.session);
+    client.outer.run(&["set-option", "-s", "escape-time", "0"]);
+    client.keys(&["C-b", "A"]);
+    client.wait_screen("the menu", |s| s.contains("Queue work…"));
+    client.keys(&["w"]);
+    client.wait_screen("the chooser", |s| s.contains("atlas: queue"));
+    // This pane's agent (Hermes) is first: key 1.
+    client.keys(&["1"]);
+    client.wait_screen("the queue prompt", |s| {
+        s.contains("atlas: queue for Hermes:")
+    });
+    let text = r#"-dash "q" $HOME %% %1 %2 #{pane_id} #(touch /tmp/x) ; end"#;
+    client.type_text(text);
+    client.keys(&["Enter"]);
+    let items = wait_for(WAIT, "the queued item", || {
+        let o = output(server.atlas(t.dir.path()).args([
+            "-c",
+            t.config.to_str().unwrap(),
+            "queue",
+            "ls",
+            "--json",
+        ]));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).ok()?;
+        let items = v.as_array()?.clone();
+        (!items.is_empty()).then_some(items)
+    });
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["agent"], "Hermes");
+    assert_eq!(items[0]["text"], text);
+    client.wait_screen("the queued message", |s| {
+        s.contains("atlas: queued for Hermes")
+    });
+}
+
+#[test]
+fn a_key_tmux_does_not_know_is_named_and_the_rest_still_loads() {
+    let home = tempfile::tempdir().unwrap();
+    let server = Server::new();
+    start(&server, home.path(), &path_with_debug(), "work");
+    server.run(&["set", "-g", "@atlas-key-send", "NotAKey"]);
+    server.run(&["set", "-g", "status-left", "#{atlas_status}"]);
+    let _ = server.try_run(&[
+        "run-shell",
+        repo_root().join("atlas.tmux").to_str().unwrap(),
+    ]);
+    let msg = option(&server, "@atlas_plugin_message");
+    assert!(
+        msg.contains("@atlas-key-send is `NotAKey`, which tmux does not know as a key"),
+        "{msg}"
+    );
+    let keys = server.run(&["list-keys", "-T", "prefix"]);
+    assert!(
+        keys.lines()
+            .any(|l| l.contains(" A ") && l.contains(" menu ")),
+        "{keys}"
+    );
+    assert!(option(&server, "status-left").starts_with("#{?#{@atlas_status}"));
+}
+
+#[test]
+fn default_keys_take_none_of_tmux_or_tpm() {
+    let server = Server::new();
+    server.run(&["new-session", "-d", "-s", "k"]);
+    let keys = server.run(&["list-keys", "-T", "prefix"]);
+    let taken: Vec<&str> = keys
+        .lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let t = w.iter().position(|x| *x == "-T")?;
+            w.get(t + 2).copied()
+        })
+        .chain(["I", "U", "M-u"])
+        .collect();
+    assert!(taken.len() > 50, "{keys}");
+    for k in atlas::plugin::KEYS {
+        assert!(
+            !taken.contains(&k.default),
+            "{} defaults to {}, which is taken",
+            k.option,
+            k.default
+        );
+    }
 }

@@ -167,6 +167,11 @@ fn a_crash_loop_ends_failed_with_a_failed_entry_to_the_operator() {
             .filter(|s| s.contains("⚑ 1") && s.contains("↓ 1"))
     });
     assert!(status.contains("✉ 1"), "{status}");
+    // `atlas status` agrees, from the counts the supervisor keeps.
+    let counts = std::fs::read_to_string(dir.path().join("logs/.supervisor-counts")).unwrap();
+    assert!(counts.ends_with(" 1 0\n"), "{counts:?}");
+    let line = stdout(&output(server.atlas(dir.path()).arg("status")));
+    assert_eq!(line.trim(), "✉ 1 ⚑ 1 ↓ 1 ? 0");
     // It stays failed: no restart follows.
     let inbox = output(server.atlas(dir.path()).args(["inbox", "human", "--json"]));
     let v: serde_json::Value = serde_json::from_slice(&inbox.stdout).unwrap();

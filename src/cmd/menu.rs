@@ -1,11 +1,10 @@
 //! `atlas menu`: open the tmux menu of actions (the plugin binds it to a key).
 //!
-//! One tmux call reads what the menu needs (popup support, the agents' panes and states),
-//! the operator's inbox comes from `atlas inbox OPERATOR --json`, and one more call shows
-//! the menu ([`crate::menu`] builds it). `--print` prints that tmux command instead, one
+//! What the key passes (`--context`: popup support and size, the team config) and, for the
+//! agent chooser, one tmux call (the agents' panes and states) tell the menu what to show;
+//! the operator's inbox is read from the coordination file; one more tmux call shows the
+//! menu ([`crate::menu`] builds it). `--print` prints that tmux command instead, one
 //! argument per line.
-
-use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
 
@@ -80,14 +79,13 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
                 .ok()
                 .map(|p| p.to_string_lossy().into_owned())
         });
-    // The operator's name; the PATH checks of a full load are not needed here.
-    let operator = config.as_deref().and_then(|c| {
+    // The team, for the operator's name; the PATH checks of a full load are not needed.
+    let team_config = config.as_deref().and_then(|c| {
         let path = std::path::Path::new(c);
         let text = std::fs::read_to_string(path).ok()?;
-        crate::config::parse(&text, path, &|_| true)
-            .ok()
-            .map(|t| t.operator)
+        crate::config::parse(&text, path, &|_| true).ok()
     });
+    let operator = team_config.as_ref().map(|t| t.operator.clone());
     let bin = std::env::current_exe()
         .context("cannot tell where the atlas binary is")?
         .to_string_lossy()
@@ -121,7 +119,11 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
                 .collect();
             menu::pick_menu(&env, a, &agents, current.as_deref())
         }
-        None => menu::main_menu(&env, operator_inbox(ctx, &env).as_deref(), MAX_INBOX),
+        None => menu::main_menu(
+            &env,
+            team_config.as_ref().and_then(operator_inbox).as_deref(),
+            MAX_INBOX,
+        ),
     };
     let argv = m.to_args(args.client.as_deref(), args.pane.as_deref());
     if args.print {
@@ -143,54 +145,18 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// The operator's inbox, from `atlas inbox OPERATOR --json`; `None` when it cannot be read.
-fn operator_inbox(ctx: &Ctx, env: &Env) -> Option<Vec<InboxLine>> {
-    let (Some(op), Some(config)) = (&env.operator, &env.config) else {
-        return None;
-    };
-    let exe = std::env::current_exe().ok()?;
-    let out = Command::new(exe)
-        .args(ctx.tmux.server_flags())
-        .args(["-c", config, "inbox", op, "--json"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| parse_inbox_json(&String::from_utf8_lossy(&out.stdout)))
-}
-
-/// The menu's view of `atlas inbox --json` output.
-pub fn parse_inbox_json(json: &str) -> Vec<InboxLine> {
-    let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(json)
-    else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .map(|v| {
-            let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-            InboxLine {
-                from: s("from").unwrap_or_default(),
-                status: s("status"),
-                task: s("task").unwrap_or_default(),
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_inbox_json() {
-        let j = r##"[{"id":"x","line":3,"time":"2026-04-11 01:14","from":"Orpheus","to":["human"],"status":"BLOCKED","task":"#(touch f)","output":[],"notes":null,"re":null}]"##;
-        let v = parse_inbox_json(j);
-        assert_eq!(v.len(), 1);
-        assert_eq!(v[0].task, "#(touch f)");
-        assert_eq!(v[0].status.as_deref(), Some("BLOCKED"));
-        assert!(parse_inbox_json("not json").is_empty());
-    }
+/// The operator's inbox, read from the coordination file; `None` when it cannot be read.
+fn operator_inbox(team: &crate::config::Team) -> Option<Vec<InboxLine>> {
+    let board = super::inbox::read_board(&team.coordination, &team.operator).ok()?;
+    Some(
+        board
+            .inbox(&team.operator)
+            .iter()
+            .map(|e| InboxLine {
+                from: e.from.clone(),
+                status: e.status.clone(),
+                task: e.task.clone().unwrap_or_default(),
+            })
+            .collect(),
+    )
 }

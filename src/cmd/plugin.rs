@@ -263,8 +263,24 @@ fn init(ctx: &Ctx, bin: Option<String>) -> Result<Exit> {
         prefix_keys: key_lines,
     };
     let script = plugin::init_script(&input);
-    ctx.tmux
-        .run_batch_input(&[tcmd!["source-file", "-"]], Some(script.as_bytes()))?;
+    // tmux runs the rest of the script after a failing line; the error says which.
+    if let Err(e) = ctx
+        .tmux
+        .run_batch_input(&[tcmd!["source-file", "-"]], Some(script.as_bytes()))
+    {
+        let text = e.to_string();
+        if let Some(key) = text.split("unknown key: ").nth(1) {
+            let key = key.lines().next().unwrap_or("").trim();
+            let option = plugin::KEYS
+                .iter()
+                .find(|k| plugin::key_for(&input.options, k).as_deref() == Some(key))
+                .map_or("an @atlas-key-* option", |k| k.option);
+            return Err(usage(format!(
+                "{option} is `{key}`, which tmux does not know as a key; set it to a key such as M-a, or to none"
+            )));
+        }
+        return Err(e.into());
+    }
     Ok(Exit::Success)
 }
 
@@ -530,6 +546,16 @@ mod tests {
             },
         );
         assert_eq!(next_attention(&refs, &ls, Some("%3")).unwrap().id, "%4");
+        // `atlas ls` may see a waiting screen the pane option does not know yet.
+        ls.insert(
+            "B".to_string(),
+            LsRow {
+                name: "B".into(),
+                state: "waiting".into(),
+                inbox: 0,
+            },
+        );
+        assert_eq!(next_attention(&refs, &ls, Some("%1")).unwrap().id, "%2");
         let calm = [pane("%1", "s", "A", "busy", false)];
         let refs: Vec<&Pane> = calm.iter().collect();
         assert!(next_attention(&refs, &BTreeMap::new(), None).is_none());

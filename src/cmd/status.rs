@@ -3,7 +3,8 @@
 //! It never fails for want of tmux: with no server or no session, agents down and waiting
 //! are 0. The coordination file is read through the incremental cache
 //! (`logs/.status-cache.json`, see [`crate::coord::cache`]), so after an append only the
-//! new bytes are read.
+//! new bytes are read. Agents down and waiting come from the counts a running supervisor
+//! keeps (`logs/.supervisor-counts`), else from one `list-panes`.
 
 use anyhow::Result;
 
@@ -60,11 +61,15 @@ pub fn run(ctx: &Ctx, args: &crate::cli::StatusArgs) -> Result<Exit> {
             team.coordination.display()
         ),
     }
-    if status::needs_panes(format)
-        && !server_absent(ctx.tmux.server())
-        && let Ok(panes) = ctx.tmux.panes(&team.session)
-    {
-        (counts.down, counts.waiting) = status::agent_counts(&team, &panes);
+    if status::needs_panes(format) {
+        if let Some(c) = crate::supervisor::read_counts(&team.logs) {
+            // A running supervisor keeps them: no tmux client to start.
+            (counts.down, counts.waiting) = c;
+        } else if !server_absent(ctx.tmux.server())
+            && let Ok(panes) = ctx.tmux.panes(&team.session)
+        {
+            (counts.down, counts.waiting) = status::agent_counts(&team, &panes);
+        }
     }
     println!("{}", status::render(format, &counts));
     Ok(Exit::Success)

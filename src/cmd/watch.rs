@@ -95,6 +95,7 @@ struct Supervisor {
     options: HashMap<String, String>,
     dead_seen: HashMap<String, Instant>,
     all_missing: bool,
+    counts_written: Option<(usize, usize)>,
 }
 
 /// Run `atlas watch`.
@@ -169,6 +170,7 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
         options: HashMap::new(),
         dead_seen: HashMap::new(),
         all_missing: false,
+        counts_written: None,
     };
     say(&format!(
         "supervisor for session `{}`: {} agents, config {}",
@@ -223,9 +225,10 @@ impl Supervisor {
             let Some(agent) = self.team.agent(&o.agent).cloned() else {
                 continue;
             };
+            let was_dead = self.memory.states.get(&agent.name).map(String::as_str) == Some("dead");
             self.track_state(o, &mut writes);
             match o.state {
-                State::Dead => self.on_dead(&agent, o, now, &mut writes),
+                State::Dead => self.on_dead(&agent, o, was_dead, now, &mut writes),
                 State::Idle => self.on_idle(&agent, now),
                 State::Limited => self.on_limited(&agent, o, now),
                 State::Failed => {}
@@ -344,31 +347,26 @@ impl Supervisor {
         }
     }
 
-    fn exit_status(&self, pane: &str) -> (Option<i32>, Option<u32>) {
-        let find = |tmux: &Tmux| {
-            tmux.panes(&self.team.session)
-                .ok()
-                .and_then(|ps| ps.into_iter().find(|p| p.id == pane))
-        };
-        let Some(mut info) = find(&self.tmux) else {
-            return (None, None);
-        };
-        if info.dead_status.is_none() && info.dead_signal.is_none() {
-            // tmux 3.3a may not have reaped the process yet; any child of the server that
-            // exits makes it collect every status.
-            let _ = self.tmux.run(&tcmd!["run-shell", "true"]);
-            if let Some(again) = find(&self.tmux) {
-                info = again;
-            }
+    /// The exit status and process id of a dead pane (one `list-panes`; the state
+    /// observation already nudged tmux to collect unreaped statuses).
+    fn death_of(&self, pane: &str) -> (Option<i32>, Option<u32>) {
+        let info = self
+            .tmux
+            .panes(&self.team.session)
+            .ok()
+            .and_then(|ps| ps.into_iter().find(|p| p.id == pane));
+        match info {
+            Some(i) => (i.dead_status.or(i.dead_signal.map(|s| 128 + s)), i.pid),
+            None => (None, None),
         }
-        let status = info.dead_status.or(info.dead_signal.map(|s| 128 + s));
-        (status, info.pid)
     }
 
+    /// `continuing`: the agent was already dead at the previous look.
     fn on_dead(
         &mut self,
         agent: &Agent,
         o: &Observation,
+        continuing: bool,
         now: DateTime<Local>,
         writes: &mut Vec<Cmd>,
     ) {
@@ -376,19 +374,17 @@ impl Supervisor {
         if self.memory.restart_at.contains_key(&agent.name) {
             return; // a restart is already scheduled
         }
-        let (mut status, pid) = match o.exit_status {
-            Some(s) => (Some(s), None),
-            None => self.exit_status(&pane),
-        };
-        let pid = match pid {
-            Some(p) => Some(p),
-            None => self
-                .tmux
-                .panes(&self.team.session)
-                .ok()
-                .and_then(|ps| ps.into_iter().find(|p| p.id == pane))
-                .and_then(|p| p.pid),
-        };
+        if continuing
+            && self
+                .memory
+                .handled
+                .get(&agent.name)
+                .is_some_and(|d| d.starts_with(&format!("{pane}:")))
+        {
+            return; // the same death, seen again
+        }
+        let (known, pid) = self.death_of(&pane);
+        let mut status = o.exit_status.or(known);
         let death = format!("{pane}:{}", pid.map_or("?".into(), |p| p.to_string()));
         if self.memory.handled.get(&agent.name) == Some(&death) {
             return;
@@ -783,6 +779,13 @@ impl Supervisor {
                 State::Missing | State::Dead | State::Failed => counts.down += 1,
                 State::Waiting => counts.waiting += 1,
                 _ => {}
+            }
+        }
+        let pair = (counts.down, counts.waiting);
+        if self.counts_written != Some(pair) {
+            match supervisor::write_counts(&self.team.logs, pair.0, pair.1) {
+                Ok(()) => self.counts_written = Some(pair),
+                Err(e) => say(&format!("cannot write the status counts: {e}")),
             }
         }
         let text = status::render(&self.status_format, &counts);

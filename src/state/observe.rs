@@ -62,12 +62,28 @@ pub fn list(tmux: &Tmux, session: &str) -> Result<Vec<Listed>, TmuxError> {
         "-F",
         format()
     ];
-    match tmux.run(&cmd) {
-        Ok(out) => Ok(out
-            .lines()
+    let listed = |out: String| -> Vec<Listed> {
+        out.lines()
             .filter_map(parse_listed)
             .filter(|l| !l.info.agent.is_empty())
-            .collect()),
+            .collect()
+    };
+    match tmux.run(&cmd) {
+        Ok(out) => {
+            let panes = listed(out);
+            // tmux 3.3a may show a pane dead before it has reaped the process, with no exit
+            // status; any child of the server that exits (`run-shell true`) makes it collect
+            // every status. Only then is the list read again.
+            let unknown = panes.iter().any(|l| {
+                l.info.dead && l.info.dead_status.is_none() && l.info.dead_signal.is_none()
+            });
+            if unknown {
+                if let Ok(out) = tmux.run_batch(&[tcmd!["run-shell", "true"], cmd.clone()]) {
+                    return Ok(listed(out));
+                }
+            }
+            Ok(panes)
+        }
         Err(TmuxError::NoServer(_) | TmuxError::NoSession(_)) => Ok(Vec::new()),
         Err(TmuxError::Failed { stderr, .. }) if stderr.contains("can't find") => Ok(Vec::new()),
         Err(e) => Err(e),
