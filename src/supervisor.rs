@@ -156,6 +156,10 @@ pub struct Memory {
     /// The day of the last morning report.
     #[serde(default)]
     pub last_report: Option<NaiveDate>,
+    /// Deliveries under way (agent → kind and what), written before anything is typed and
+    /// removed when the outcome is known.
+    #[serde(default)]
+    pub pending: BTreeMap<String, (String, String)>,
 }
 
 impl Memory {

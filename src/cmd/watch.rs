@@ -38,6 +38,9 @@ use crate::tmux::{Cmd, Tmux, session_target};
 const TICK: Duration = Duration::from_millis(1000);
 /// The lock file that keeps one supervisor per team.
 const LOCK_FILE: &str = ".supervisor.lock";
+/// How long a delivery may take before the loop stops waiting for it (a delivery is
+/// bounded far below this; this only guards against a hang).
+const DELIVERY_WATCHDOG: Duration = Duration::from_secs(60);
 /// The supervisor's own cache of the coordination file's rules.
 const CACHE_FILE: &str = ".supervisor-cache.json";
 
@@ -71,6 +74,18 @@ enum Purpose {
     Resume,
 }
 
+impl Purpose {
+    /// `(kind, what)` as kept in the memory while the delivery is under way.
+    fn describe(&self) -> (String, String) {
+        match self {
+            Purpose::Wake { id, .. } => ("wake".into(), id.clone()),
+            Purpose::Dispatch { text, .. } => ("dispatch".into(), text.clone()),
+            Purpose::Brief => ("brief".into(), String::new()),
+            Purpose::Resume => ("resume".into(), String::new()),
+        }
+    }
+}
+
 struct Outcome {
     agent: String,
     purpose: Purpose,
@@ -87,7 +102,8 @@ struct Supervisor {
     events: EventLog,
     board: Board,
     board_stamp: Option<(u64, std::time::SystemTime)>,
-    in_flight: HashSet<String>,
+    /// Deliveries under way: agent → when they started.
+    in_flight: HashMap<String, Instant>,
     outcomes: (mpsc::Sender<Outcome>, mpsc::Receiver<Outcome>),
     known_panes: HashSet<String>,
     status_format: String,
@@ -162,7 +178,7 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
         team,
         dirty: false,
         board_stamp: None,
-        in_flight: HashSet::new(),
+        in_flight: HashMap::new(),
         outcomes: mpsc::channel(),
         known_panes: HashSet::new(),
         status_format: format,
@@ -172,6 +188,25 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
         all_missing: false,
         counts_written: None,
     };
+    let unconfirmed: Vec<(String, (String, String))> = std::mem::take(&mut sup.memory.pending)
+        .into_iter()
+        .collect();
+    for (agent, (kind, what)) in unconfirmed {
+        // The last supervisor stopped while typing this: it may or may not have arrived.
+        // Never typed twice; put on record so the operator can check.
+        let kind_event = match kind.as_str() {
+            "wake" => Some((Kind::Wake, "entry")),
+            "dispatch" => Some((Kind::Dispatch, "text")),
+            _ => None,
+        };
+        if let Some((k, key)) = kind_event {
+            sup.log(&event(k, &agent).with(key, &what).with("confirmed", "no"));
+        }
+        say(&format!(
+            "the last supervisor stopped while delivering a {kind} to {agent} ({what}); it is not sent again: check `atlas peek {agent}`"
+        ));
+        sup.dirty = true;
+    }
     say(&format!(
         "supervisor for session `{}`: {} agents, config {}",
         sup.team.session,
@@ -520,7 +555,7 @@ impl Supervisor {
     }
 
     fn on_idle(&mut self, agent: &Agent, now: DateTime<Local>) {
-        if self.in_flight.contains(&agent.name) {
+        if self.in_flight.contains_key(&agent.name) {
             return;
         }
         if self.memory.limits.remove(&agent.name).is_some() {
@@ -623,7 +658,7 @@ impl Supervisor {
                     due.format("%H:%M:%S")
                 ));
             }
-            Some((seen, due)) if now.timestamp() >= due && !self.in_flight.contains(&name) => {
+            Some((seen, due)) if now.timestamp() >= due && !self.in_flight.contains_key(&name) => {
                 let next = now + chrono::Duration::from_std(cfg.limit_retry).unwrap_or_default();
                 self.memory
                     .limits
@@ -637,14 +672,30 @@ impl Supervisor {
     }
 
     fn deliver(&mut self, agent: &Agent, text: String, purpose: Purpose) {
-        self.in_flight.insert(agent.name.clone());
+        self.in_flight.insert(agent.name.clone(), Instant::now());
+        // On record before anything is typed: a supervisor killed mid-delivery finds it on
+        // its next start and says so (it never types it again).
+        self.memory
+            .pending
+            .insert(agent.name.clone(), purpose.describe());
+        let _ = self.memory.save(&self.memory_path);
         let tmux = self.tmux.clone();
         let team = self.team.clone();
         let agent = agent.clone();
         let tx = self.outcomes.0.clone();
         let events = self.events.clone();
         std::thread::spawn(move || {
-            let result = deliver::send(&tmux, &team, &agent, &text, &SendOptions::default());
+            // A panic in a delivery must still report back (as a failure that typed
+            // nothing is not known, so it is treated as typed: never sent again).
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                deliver::send(&tmux, &team, &agent, &text, &SendOptions::default())
+            }))
+            .unwrap_or_else(|_| {
+                Err(DeliveryError::NotSubmitted {
+                    agent: agent.name.clone(),
+                    submits: 0,
+                })
+            });
             // Logged here, at once, so a supervisor killed right after a delivery still has
             // it on record.
             if result.is_ok() {
@@ -673,8 +724,25 @@ impl Supervisor {
     }
 
     fn collect_outcomes(&mut self) {
+        // A delivery that never reports back must not keep its agent waiting for ever.
+        let stuck: Vec<String> = self
+            .in_flight
+            .iter()
+            .filter(|(_, t)| t.elapsed() > DELIVERY_WATCHDOG)
+            .map(|(a, _)| a.clone())
+            .collect();
+        for a in stuck {
+            self.in_flight.remove(&a);
+            say(&format!(
+                "a delivery to {a} has not finished after {}s; not waiting for it any longer",
+                DELIVERY_WATCHDOG.as_secs()
+            ));
+        }
         while let Ok(o) = self.outcomes.1.try_recv() {
             self.in_flight.remove(&o.agent);
+            if self.memory.pending.remove(&o.agent).is_some() {
+                self.dirty = true;
+            }
             match (&o.purpose, &o.result) {
                 (Purpose::Wake { id, .. }, Ok(_)) => {
                     say(&format!("woke {} for {id}", o.agent));
