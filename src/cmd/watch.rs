@@ -112,6 +112,7 @@ struct Supervisor {
     dead_seen: HashMap<String, Instant>,
     all_missing: bool,
     counts_written: Option<(usize, usize)>,
+    nudge: mpsc::Sender<()>,
 }
 
 /// Run `atlas watch`.
@@ -146,6 +147,7 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
         .unwrap_or_else(|| status::DEFAULT_FORMAT.to_string());
 
     let (tx, rx) = mpsc::channel::<()>();
+    let nudge = tx.clone();
     let waiter = ctx.tmux.clone();
     let chan = channel(&team.session);
     std::thread::spawn(move || {
@@ -187,6 +189,7 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
         dead_seen: HashMap::new(),
         all_missing: false,
         counts_written: None,
+        nudge,
     };
     let unconfirmed: Vec<(String, (String, String))> = std::mem::take(&mut sup.memory.pending)
         .into_iter()
@@ -683,6 +686,7 @@ impl Supervisor {
         let team = self.team.clone();
         let agent = agent.clone();
         let tx = self.outcomes.0.clone();
+        let nudge = self.nudge.clone();
         let events = self.events.clone();
         std::thread::spawn(move || {
             // A panic in a delivery must still report back (as a failure that typed
@@ -720,6 +724,8 @@ impl Supervisor {
                 purpose,
                 result,
             });
+            // Wake the loop so the outcome is on record at once.
+            let _ = nudge.send(());
         });
     }
 
