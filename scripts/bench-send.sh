@@ -5,7 +5,8 @@
 # agent in record mode (or, where `atlas demo-agent --record` is not built, the recorder
 # used by the tests, which draws the same screen), then times whole `atlas send` processes:
 #   - single: `atlas send A1 -- TEXT` to an idle agent, until the submission is verified;
-#   - broadcast: `atlas send --all -- TEXT` to all 13 idle agents.
+#   - broadcast: `atlas send --all -- TEXT` to all 13 idle agents;
+#   - `atlas ls --json` of the 13 agents (what the supervisor's tick costs to observe).
 # Prints the median and the 90th percentile of each, in milliseconds.
 #
 # Usage: scripts/bench-send.sh [RUNS]   (default 30)
@@ -54,6 +55,7 @@ done
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 stats() { sort -n | awk '{a[NR]=$1} END {printf "median %d ms, p90 %d ms (n=%d)\n", a[int((NR+1)/2)], a[int(NR*0.9+0.5)], NR}'; }
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 single=()
 for i in $(seq 1 "$runs"); do
   t0=$(date +%s%N); "${A[@]}" send A1 -- "bench message $i; with Enter and #{x}" >/dev/null; t1=$(date +%s%N)
@@ -64,9 +66,15 @@ for i in $(seq 1 "$runs"); do
   t0=$(date +%s%N); "${A[@]}" send --all -- "broadcast $i" >/dev/null; t1=$(date +%s%N)
   broadcast+=("$(ms "$t0" "$t1")")
 done
+listing=()
+for i in $(seq 1 "$runs"); do
+  t0=$(date +%s%N); "${A[@]}" ls --json >/dev/null; t1=$(date +%s%N)
+  listing+=("$(ms "$t0" "$t1")")
+done
 got=$(grep -c $'\x1e' "$dir/rec-A1.log")
 [ "$got" -eq $((2 * runs)) ] || { echo "A1 recorded $got messages, expected $((2 * runs))" >&2; exit 1; }
 
-echo "agents: $kind; preset demo, submit_delay 100ms"
+echo "agents: $kind; preset demo, submit_delay 100ms; load average before/after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "single send (1 idle agent):  $(printf '%s\n' "${single[@]}" | stats)"
 echo "broadcast (--all, 13 idle):  $(printf '%s\n' "${broadcast[@]}" | stats)"
+echo "ls --json (13 agents):       $(printf '%s\n' "${listing[@]}" | stats)"

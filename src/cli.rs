@@ -273,6 +273,15 @@ pub struct MenuArgs {
     /// Which menu: the main one, or the agent chooser for an action.
     #[arg(long, value_name = "ACTION")]
     pub pick: Option<String>,
+    /// The tmux client to show the menu on (default: tmux's choice).
+    #[arg(long, value_name = "CLIENT")]
+    pub client: Option<String>,
+    /// The pane the menu was opened from (`%N`).
+    #[arg(long, value_name = "PANE")]
+    pub pane: Option<String>,
+    /// Internal: what the plugin's key already knows, `POPUP|WIDTH|HEIGHT|CONFIG`.
+    #[arg(long, hide = true)]
+    pub context: Option<String>,
 }
 
 /// `atlas demo-agent`.

@@ -153,7 +153,7 @@ pub struct Supervisor {
 }
 
 /// The default wake directive.
-pub const WAKE_TEMPLATE: &str = "New handoff for you in the coordination file: {id} (from {from}, status {status}): {task}. Read it, do the work, then answer with: atlas handoff --from {agent} --to {from} --status DONE --task \"...\" --re \"{id}\"";
+pub const WAKE_TEMPLATE: &str = "{task} (handoff {id} from {from}, status {status}, in the coordination file). When done, answer with: atlas handoff --from {agent} --to {from} --status DONE --task \"...\" --re \"{id}\"";
 /// The default brief after a restart.
 pub const BRIEF_TEMPLATE: &str = "You were restarted. Where you left off: {recent}. Your inbox: {inbox}. Continue from there; answer handoffs with atlas handoff --from {agent}.";
 /// The default dispatch of queued work.

@@ -1,5 +1,6 @@
 //! Delivering a directive to an agent as if typed, and making sure it was submitted
-//! (DESIGN §4). The supervisor calls [`send`] in-process; `atlas send` is a thin shell on it.
+//! (DESIGN §4). The supervisor calls [`send`] (one agent) or [`send_many`] (a broadcast, one
+//! pipeline for all) in-process; `atlas send` is a thin shell on them.
 //!
 //! The algorithm (docs/STATES-AND-DELIVERY.md has the long form):
 //! 1. Sends to one agent are serialised by an exclusive lock on `logs/.locks/NAME.lock`,
@@ -12,8 +13,8 @@
 //!    typed literally (`send-keys -l --`); anything else (several lines, tabs, long text) goes
 //!    in as one bracketed paste: `load-buffer -b UNIQUE -` fed on tmux's standard input (tmux
 //!    streams it in pieces, so there is no size limit) and `paste-buffer -p -r -d`.
-//! 4. atlas waits for the text to show on the screen, then for the preset's `submit_delay`,
-//!    then sends the submit key on its own.
+//! 4. atlas waits (bounded) for the text to show on the screen, then for the preset's
+//!    `submit_delay` counted from the typing, then sends the submit key on its own.
 //! 5. The submission is verified on the screen: the input line is empty again, or the agent
 //!    turned busy. While the text still sits on the input line the submit key is retried, up
 //!    to [`SendOptions::attempts`] times. Only then is the directive reported delivered.
@@ -171,9 +172,9 @@ pub enum DeliveryError {
         /// What failed.
         source: std::io::Error,
     },
-    /// The preset could not be built.
+    /// Anything else: a preset whose patterns do not compile, an internal failure.
     #[error("{0}")]
-    Preset(String),
+    Other(String),
     /// tmux failed.
     #[error(transparent)]
     Tmux(#[from] TmuxError),
@@ -247,6 +248,9 @@ fn judge(obs: &Observation, waiting_allowed: bool) -> Result<Verdict, DeliveryEr
         State::Failed => Err(DeliveryError::Failed { agent }),
         State::Waiting if waiting_allowed => Ok(Verdict::Wait),
         State::Waiting => Err(DeliveryError::Waiting { agent }),
+        // A limited agent is at its prompt (the supervisor tells it to continue after the
+        // reset); --when-idle waits for the limit to end.
+        State::Limited if waiting_allowed => Ok(Verdict::Wait),
         State::Idle | State::Limited => draft(obs).map(|()| Verdict::Go { queued: false }),
         _ if waiting_allowed => Ok(Verdict::Wait),
         State::Busy if obs.source == Source::Screen && obs.input_visible => {
@@ -333,7 +337,7 @@ pub fn send_many(
                 .into_iter()
                 .map(|h| {
                     h.join().unwrap_or_else(|_| {
-                        Err(DeliveryError::Preset("the delivery thread panicked".into()))
+                        Err(DeliveryError::Other("the delivery thread panicked".into()))
                     })
                 })
                 .collect()
@@ -346,7 +350,7 @@ pub fn send_many(
     for (i, agent) in agents.iter().enumerate() {
         match cache.get(team, agent) {
             Ok(p) => jobs.push((i, agent, p)),
-            Err(e) => results[i] = Some(Err(DeliveryError::Preset(e.to_string()))),
+            Err(e) => results[i] = Some(Err(DeliveryError::Other(e.to_string()))),
         }
     }
     let deadline = opts.when_idle.map(|d| started + d);
@@ -402,7 +406,7 @@ pub fn send_many(
 fn anyhow_to_delivery(e: anyhow::Error) -> DeliveryError {
     match e.downcast::<TmuxError>() {
         Ok(t) => DeliveryError::Tmux(t),
-        Err(e) => DeliveryError::Preset(e.to_string()),
+        Err(e) => DeliveryError::Other(e.to_string()),
     }
 }
 
@@ -797,5 +801,13 @@ mod tests {
             Err(DeliveryError::Busy { .. })
         ));
         assert_eq!(judge(&hidden, true).unwrap(), Verdict::Wait);
+        assert_eq!(
+            judge(&obs(State::Limited, Source::Screen), false).unwrap(),
+            Verdict::Go { queued: false }
+        );
+        assert_eq!(
+            judge(&obs(State::Limited, Source::Screen), true).unwrap(),
+            Verdict::Wait
+        );
     }
 }

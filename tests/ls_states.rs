@@ -7,7 +7,7 @@ mod send_support;
 use std::time::Duration;
 
 use common::{output, stderr, stdout, wait_for};
-use send_support::Rig;
+use send_support::{Kind, Rig};
 use serde_json::Value;
 
 fn ls(rig: &Rig) -> Vec<Value> {
@@ -47,7 +47,7 @@ fn submit(rig: &Rig, agent: &str, text: &str) {
 
 #[test]
 fn json_rows_have_exactly_the_documented_keys() {
-    let rig = Rig::new(&["A", "B"], "");
+    let rig = Rig::new(Kind::Record, &["A", "B"]);
     let rows = ls(&rig);
     assert_eq!(rows.len(), 2);
     for r in &rows {
@@ -74,6 +74,15 @@ fn json_rows_have_exactly_the_documented_keys() {
         chrono::DateTime::parse_from_rfc3339(r["since"].as_str().unwrap()).unwrap();
         assert_eq!(r["window"], "w");
     }
+    // Inbox counts come from the coordination file.
+    std::fs::write(
+        rig.dir.path().join("coordination.md"),
+        "## [2026-04-11 01:14] human → A\nStatus: BLOCKED\nTask: look at this\n\n## [2026-04-11 01:15] human → A, B\nTask: and this\n",
+    )
+    .unwrap();
+    let rows = ls(&rig);
+    assert_eq!(rows[0]["inbox"], 2);
+    assert_eq!(rows[1]["inbox"], 1);
     // The table has a header and one row per agent.
     let o = output(rig.atlas().arg("ls"));
     assert!(o.status.success());
@@ -83,8 +92,8 @@ fn json_rows_have_exactly_the_documented_keys() {
 }
 
 #[test]
-fn waiting_limited_busy_dead_and_missing() {
-    let rig = Rig::new(&["A", "B"], "");
+fn the_demo_agent_walked_through_every_state() {
+    let rig = Rig::new(Kind::Demo, &["A", "B"]);
     submit(&rig, "A", "/ask");
     wait_state(&rig, "A", "waiting");
     rig.server.run(&["send-keys", "-t", &rig.pane("A"), "1"]);
@@ -101,7 +110,9 @@ fn waiting_limited_busy_dead_and_missing() {
         stdout(&o)
     );
 
-    submit(&rig, "A", "/sleep");
+    submit(&rig, "A", "/limit off");
+    wait_state(&rig, "A", "idle");
+    submit(&rig, "A", "write 3 captions");
     wait_state(&rig, "A", "busy");
     let r = wait_state(&rig, "A", "idle");
     assert!(r["reset_at"].is_null());
@@ -120,7 +131,7 @@ fn waiting_limited_busy_dead_and_missing() {
 
 #[test]
 fn since_stays_while_the_state_stays() {
-    let rig = Rig::new(&["A"], "");
+    let rig = Rig::new(Kind::Record, &["A"]);
     let first = row(&rig, "A")["since"].clone();
     std::thread::sleep(Duration::from_millis(1100));
     assert_eq!(row(&rig, "A")["since"], first);
@@ -128,7 +139,7 @@ fn since_stays_while_the_state_stays() {
 
 #[test]
 fn a_signal_wins_over_the_screen_until_the_screen_changes() {
-    let rig = Rig::new(&["A"], "");
+    let rig = Rig::new(Kind::Demo, &["A"]);
     assert_eq!(row(&rig, "A")["state"], "idle");
     let o = output(rig.atlas().args(["signal", "busy", "--agent", "A"]));
     assert!(o.status.success(), "{}", stderr(&o));
@@ -160,7 +171,7 @@ fn a_signal_wins_over_the_screen_until_the_screen_changes() {
 #[test]
 fn ls_costs_two_tmux_calls_when_nothing_changed() {
     // Every tmux invocation of `atlas ls` goes through a wrapper that counts them.
-    let rig = Rig::new(&["A", "B", "C", "D"], "");
+    let rig = Rig::new(Kind::Record, &["A", "B", "C", "D"]);
     ls(&rig); // the first look writes atlas's memory
     let bin = tempfile::tempdir().unwrap();
     let count = bin.path().join("count");
@@ -191,4 +202,26 @@ fn ls_costs_two_tmux_calls_when_nothing_changed() {
     assert!(o.status.success(), "{}", stderr(&o));
     let calls = std::fs::read_to_string(&count).unwrap().lines().count();
     assert_eq!(calls, 2, "tmux invocations for ls of 4 agents");
+}
+
+#[test]
+fn hooks_claude_prints_settings_that_call_signal() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::Server::new();
+    let o = output(server.atlas(dir.path()).args(["hooks", "claude"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for (event, state) in [
+        ("SessionStart", "idle"),
+        ("UserPromptSubmit", "busy"),
+        ("Notification", "waiting"),
+        ("Stop", "idle"),
+    ] {
+        let cmd = v["hooks"][event][0]["hooks"][0]["command"]
+            .as_str()
+            .unwrap();
+        assert!(cmd.ends_with(&format!("signal {state}")), "{event}: {cmd}");
+    }
+    let o = output(server.atlas(dir.path()).args(["hooks", "vim"]));
+    assert_eq!(o.status.code(), Some(2));
 }

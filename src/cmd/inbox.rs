@@ -65,6 +65,7 @@ pub fn read_board(path: &Path, operator: &str) -> Result<Board> {
         }
     };
     Reader::new(file)
+        .warnings(false)
         .visit(|ev| {
             if let Event::Entry(e) = ev {
                 board.add_view(e);

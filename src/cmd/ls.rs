@@ -86,7 +86,22 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
     let team = ctx.team()?;
     let now = Local::now();
     let observations = state::observe_team(&ctx.tmux, &team, now)?;
-    let inbox = |_agent: &str| 0usize;
+    // Inbox counts through the same cache `atlas status` keeps.
+    let counts = match crate::coord::cache::board(
+        &team.coordination,
+        &team.logs.join(super::status::CACHE_FILE),
+        &team.operator,
+    ) {
+        Ok((board, _)) => board.inbox_counts(),
+        Err(e) => {
+            eprintln!(
+                "atlas: cannot read the coordination file {}: {e}; inbox counts shown as 0",
+                team.coordination.display()
+            );
+            std::collections::BTreeMap::new()
+        }
+    };
+    let inbox = |agent: &str| counts.get(agent).copied().unwrap_or(0);
     if args.json {
         let rows: Vec<Row> = observations
             .iter()

@@ -84,7 +84,7 @@ pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<Exit> {
                 println!("{}", line(&Ok(d), &agent.name));
                 Ok(Exit::Success)
             }
-            Err(e) => Err(anyhow::anyhow!("cannot deliver to {}: {e}", agent.name)),
+            Err(e) => Err(anyhow::anyhow!("not delivered: {e}")),
         };
     }
 

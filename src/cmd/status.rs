@@ -11,6 +11,34 @@ use super::Ctx;
 use crate::coord::cache;
 use crate::error::Exit;
 use crate::status::{self, Counts};
+use crate::tmux::Server;
+
+/// Whether the tmux server surely does not run (its socket file is missing), so that the
+/// status line does not pay for starting a tmux client that can only fail.
+fn server_absent(server: &Server) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let socket = match server {
+        Server::Path(p) => p.clone(),
+        Server::Default if std::env::var_os("TMUX").is_some() => {
+            let tmux = std::env::var("TMUX").unwrap_or_default();
+            std::path::PathBuf::from(tmux.split(',').next().unwrap_or_default())
+        }
+        Server::Default | Server::Name(_) => {
+            let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
+                return false;
+            };
+            let dir = std::env::var_os("TMUX_TMPDIR")
+                .filter(|d| !d.is_empty())
+                .map_or_else(|| std::path::PathBuf::from("/tmp"), Into::into);
+            let name = match server {
+                Server::Name(n) => n.as_str(),
+                _ => "default",
+            };
+            dir.join(format!("tmux-{uid}")).join(name)
+        }
+    };
+    !socket.as_os_str().is_empty() && !socket.exists()
+}
 
 /// The cache file's name inside the logs folder.
 pub const CACHE_FILE: &str = ".status-cache.json";
@@ -33,6 +61,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::StatusArgs) -> Result<Exit> {
         ),
     }
     if status::needs_panes(format)
+        && !server_absent(ctx.tmux.server())
         && let Ok(panes) = ctx.tmux.panes(&team.session)
     {
         (counts.down, counts.waiting) = status::agent_counts(&team, &panes);

@@ -94,6 +94,7 @@ struct Supervisor {
     status_shown: String,
     options: HashMap<String, String>,
     dead_seen: HashMap<String, Instant>,
+    all_missing: bool,
 }
 
 /// Run `atlas watch`.
@@ -167,6 +168,7 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
         status_shown: String::new(),
         options: HashMap::new(),
         dead_seen: HashMap::new(),
+        all_missing: false,
     };
     say(&format!(
         "supervisor for session `{}`: {} agents, config {}",
@@ -177,11 +179,15 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
     loop {
         let _ = rx.recv_timeout(TICK);
         while rx.try_recv().is_ok() {}
-        if !sup.tmux.has_session(&sup.team.session).unwrap_or(false) {
+        let result = sup.tick(Local::now());
+        // Only a look that found no agent (or failed) asks whether the session is still there.
+        if (result.is_err() || sup.all_missing)
+            && !sup.tmux.has_session(&sup.team.session).unwrap_or(false)
+        {
             say("the session is gone; the supervisor stops");
             return Ok(Exit::Success);
         }
-        if let Err(e) = sup.tick(Local::now()) {
+        if let Err(e) = result {
             say(&format!("error: {e:#}"));
         }
     }
@@ -208,6 +214,7 @@ impl Supervisor {
         self.reload_config();
         self.collect_outcomes();
         let obs = state::observe_team(&self.tmux, &self.team, now)?;
+        self.all_missing = obs.iter().all(|o| o.state == State::Missing);
         self.install_hooks(&obs);
         self.refresh_board();
 

@@ -170,7 +170,8 @@ pub fn save(cache_path: &Path, cache: &Cache) {
 
 /// Add the entry whose text is `text` (header line first, numbered `line`).
 fn add_text(board: &mut Board, text: &str, line: usize) {
-    let _ = Reader::resume(text.as_bytes(), 0, line.saturating_sub(1)).visit(|ev| {
+    let reader = Reader::resume(text.as_bytes(), 0, line.saturating_sub(1)).warnings(false);
+    let _ = reader.visit(|ev| {
         if let Event::Entry(e) = ev {
             board.add_view(e);
         }
@@ -217,7 +218,8 @@ pub fn board(
     // so the cache can save the state before it and read it again next time.
     let mut held = String::new();
     let mut held_at: Option<(u64, usize)> = None;
-    Reader::resume(&file, start, start_line).visit(|ev| {
+    let reader = Reader::resume(&file, start, start_line).warnings(false);
+    reader.visit(|ev| {
         if let Event::Entry(e) = ev {
             if let Some((_, line)) = held_at {
                 add_text(&mut board, &held, line);

@@ -14,7 +14,8 @@ const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 impl FxHasher {
     #[inline]
     fn add(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(K);
+        let h = (self.0.rotate_left(5) ^ x).wrapping_mul(K);
+        self.0 = h ^ (h >> 29);
     }
 }
 
@@ -101,7 +102,8 @@ pub fn strip_re(re: &str) -> &str {
     t.strip_prefix("## ").unwrap_or(t).trim_start()
 }
 
-/// Whether two ids (header texts) name the same entry once normalized.
+/// Whether two ids (header texts) name the same entry once normalized (what the rules
+/// decide by comparing [`id_hash`]es).
 pub fn same_id(a: &str, b: &str) -> bool {
     match (parse_header(strip_re(a)), parse_header(strip_re(b))) {
         (Ok(x), Ok(y)) => {

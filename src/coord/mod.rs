@@ -219,6 +219,7 @@ pub fn normalize_id(id: &str) -> String {
     match parse::parse_header(id) {
         Ok(h) => {
             let to: Vec<&str> = h.to().collect();
+            let _ = &h;
             let mut s = String::with_capacity(id.len() + 2);
             s.push('[');
             s.push_str(h.time_text);

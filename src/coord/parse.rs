@@ -45,26 +45,98 @@ pub enum Event<'a> {
 /// A header's parts, borrowed from its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header<'a> {
-    /// The timestamp as written.
+    /// The timestamp as written (known to be valid).
     pub time_text: &'a str,
-    /// The timestamp.
-    pub time: NaiveDateTime,
     /// The sender.
     pub from: &'a str,
     /// The recipients, as written after the arrow (split with [`recipients`]).
     pub to_text: &'a str,
 }
 
-impl Header<'_> {
+impl<'a> Header<'a> {
     /// The recipients, trimmed, in order.
-    pub fn to(&self) -> impl Iterator<Item = &str> + '_ {
+    pub fn to(&self) -> Recipients<'a> {
         recipients(self.to_text)
+    }
+
+    /// The timestamp (seconds are 0 when not written).
+    pub fn time(&self) -> NaiveDateTime {
+        parse_time(self.time_text).unwrap_or_default()
     }
 }
 
 /// The names in a header's recipient list.
-pub fn recipients(to_text: &str) -> impl Iterator<Item = &str> {
-    to_text.split(',').map(str::trim)
+pub fn recipients(to_text: &str) -> Recipients<'_> {
+    Recipients {
+        rest: Some(to_text),
+    }
+}
+
+/// The names of a recipient list, trimmed (see [`recipients`]).
+#[derive(Debug, Clone)]
+pub struct Recipients<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for Recipients<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let r = self.rest?;
+        match r.bytes().position(|b| b == b',') {
+            Some(i) => {
+                self.rest = Some(&r[i + 1..]);
+                Some(trim(&r[..i]))
+            }
+            None => {
+                self.rest = None;
+                Some(trim(r))
+            }
+        }
+    }
+}
+
+#[inline]
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// `str::trim_end`, fast for ASCII.
+#[inline]
+pub fn trim_end(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut n = b.len();
+    while n > 0 && is_ascii_space(b[n - 1]) {
+        n -= 1;
+    }
+    let s = &s[..n];
+    if s.as_bytes().last().is_some_and(|&c| c >= 0x80) {
+        s.trim_end()
+    } else {
+        s
+    }
+}
+
+/// `str::trim_start`, fast for ASCII.
+#[inline]
+pub fn trim_start(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && is_ascii_space(b[i]) {
+        i += 1;
+    }
+    let s = &s[i..];
+    if s.as_bytes().first().is_some_and(|&c| c >= 0x80) {
+        s.trim_start()
+    } else {
+        s
+    }
+}
+
+/// `str::trim`, fast for ASCII.
+#[inline]
+pub fn trim(s: &str) -> &str {
+    trim_start(trim_end(s))
 }
 
 /// Parse a header's text (what follows `## `, e.g. `[2026-04-11 01:14] A → B, C`); the
@@ -73,10 +145,11 @@ pub fn parse_header(text: &str) -> Result<Header<'_>, String> {
     let Some(rest) = text.strip_prefix('[') else {
         return Err("the header does not start with `[`".into());
     };
-    let Some((time_text, rest)) = rest.split_once(']') else {
+    let Some(close) = memchr::memchr(b']', rest.as_bytes()) else {
         return Err("the timestamp has no closing `]`".into());
     };
-    let Some(time) = parse_time(time_text) else {
+    let (time_text, rest) = (&rest[..close], &rest[close + 1..]);
+    if !valid_time(time_text) {
         return Err(format!(
             "`{time_text}` is not a timestamp; expected YYYY-MM-DD HH:MM or YYYY-MM-DD HH:MM:SS"
         ));
@@ -87,22 +160,21 @@ pub fn parse_header(text: &str) -> Result<Header<'_>, String> {
     let Some((from, to)) = split_arrow(rest) else {
         return Err("no arrow (`→` or `->`) between the sender and the recipients".into());
     };
-    let from = from.trim();
+    let from = trim(from);
     if from.is_empty() {
         return Err("no sender name before the arrow".into());
     }
     if split_arrow(to).is_some() {
         return Err("more than one arrow in the header".into());
     }
-    if to.trim().is_empty() {
+    if trim(to).is_empty() {
         return Err("no recipient names after the arrow".into());
     }
-    if recipients(to).any(str::is_empty) {
+    if to.contains(',') && recipients(to).any(str::is_empty) {
         return Err("an empty recipient name (two commas, or a comma at an end)".into());
     }
     Ok(Header {
         time_text,
-        time,
         from,
         to_text: to,
     })
@@ -110,21 +182,53 @@ pub fn parse_header(text: &str) -> Result<Header<'_>, String> {
 
 /// Split at the first `→` or `->`.
 fn split_arrow(s: &str) -> Option<(&str, &str)> {
-    let a = s.find('→').map(|i| (i, '→'.len_utf8()));
-    let b = s.find("->").map(|i| (i, 2));
-    let (i, n) = match (a, b) {
-        (Some(a), Some(b)) => {
-            if a.0 < b.0 {
-                a
-            } else {
-                b
-            }
+    const ARROW: &[u8] = "→".as_bytes();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'-' && b.get(i + 1) == Some(&b'>') {
+            return Some((&s[..i], &s[i + 2..]));
         }
-        (Some(a), None) => a,
-        (None, Some(b)) => b,
-        (None, None) => return None,
+        if c == ARROW[0] && b[i..].starts_with(ARROW) {
+            return Some((&s[..i], &s[i + ARROW.len()..]));
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether `s` is `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS`, a real date and time
+/// (the same answer as [`parse_time`], without building the value).
+pub fn valid_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 16 && b.len() != 19 {
+        return false;
+    }
+    let shape = b"dddd-dd-dd dd:dd:dd";
+    for (i, &c) in b.iter().enumerate() {
+        let ok = if shape[i] == b'd' {
+            c.is_ascii_digit()
+        } else {
+            c == shape[i]
+        };
+        if !ok {
+            return false;
+        }
+    }
+    let n = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
+    let year = n(0) * 100 + n(2);
+    let (month, day, hour, min) = (n(5), n(8), n(11), n(14));
+    let sec = if b.len() == 19 { n(17) } else { 0 };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
     };
-    Some((&s[..i], &s[i + n..]))
+    (1..=days).contains(&day) && hour < 24 && min < 60 && sec < 60
 }
 
 /// `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS`.
@@ -256,7 +360,9 @@ pub struct EntryView<'a> {
     pub id: &'a str,
     /// The header's parts.
     pub header: Header<'a>,
-    fields: &'a [Field],
+    /// Where each `\n` of `text` is.
+    nl: &'a [usize],
+    fields: std::cell::OnceCell<Vec<Field>>,
 }
 
 impl<'a> EntryView<'a> {
@@ -267,10 +373,10 @@ impl<'a> EntryView<'a> {
         }
         let mut out = String::with_capacity(raw.len());
         for (i, line) in raw.split('\n').enumerate() {
-            let line = line.trim_end();
+            let line = trim_end(line);
             if i == 0 {
                 out.push_str(unescape(line).0);
-            } else if !line.trim_start().is_empty() {
+            } else if !trim_start(line).is_empty() {
                 out.push('\n');
                 out.push_str(unescape(line).0);
             }
@@ -278,12 +384,101 @@ impl<'a> EntryView<'a> {
         Cow::Owned(out)
     }
 
+    fn fields(&self) -> &[Field] {
+        self.fields.get_or_init(|| {
+            let mut v = Vec::new();
+            scan_fields(self.text, self.nl, self.line, &mut v, &mut |_| {});
+            v
+        })
+    }
+
     fn last(&self, key: Key) -> Option<Cow<'a, str>> {
-        self.fields
-            .iter()
-            .rev()
-            .find(|f| f.key == key)
-            .map(|f| self.field_text(f))
+        if let Some(fields) = self.fields.get() {
+            return fields
+                .iter()
+                .rev()
+                .find(|f| f.key == key)
+                .map(|f| self.field_text(f));
+        }
+        self.find_last(key).map(|f| self.field_text(&f))
+    }
+
+    /// `Status:` and `Re:` together, in one pass over the lines: what the rules need.
+    pub fn status_and_re(&self) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
+        if self.fields.get().is_some() {
+            return (self.status(), self.re());
+        }
+        let b = self.text.as_bytes();
+        let (mut status, mut re) = (None, None);
+        for (i, (start, end)) in body_lines(self.text, self.nl).enumerate() {
+            let c = b.get(start).map_or(0, |c| c | 0x20);
+            if (c == b's' || c == b'r')
+                && let Some((k, _)) = key_line(trim_end(&self.text[start..end]))
+            {
+                match Key::of(k) {
+                    Key::Status => status = Some(i),
+                    Key::Re => re = Some(i),
+                    _ => {}
+                }
+            }
+        }
+        let value = |found: Option<usize>, key| {
+            found.and_then(|i| self.field_at(i, key).map(|f| self.field_text(&f)))
+        };
+        (value(status, Key::Status), value(re, Key::Re))
+    }
+
+    /// The field whose key line is body line `index` (0 = the line after the header),
+    /// with its continuation lines.
+    fn field_at(&self, index: usize, key: Key) -> Option<Field> {
+        let text = self.text;
+        let mut lines = body_lines(text, self.nl).skip(index);
+        let (start, end) = lines.next()?;
+        let t = trim_end(&text[start..end]);
+        let (k, rest) = key_line(t)?;
+        let mut field = Field {
+            key,
+            key_start: start,
+            key_end: start + k.len(),
+            value_start: start + k.len() + 1 + (rest.len() - trim_start(rest).len()),
+            value_end: start + t.len(),
+            multiline: false,
+        };
+        for (start, end) in lines {
+            let t = trim_end(&text[start..end]);
+            if !trim_start(t).is_empty() {
+                if key_line(t).is_some() {
+                    break;
+                }
+                field.value_end = start + t.len();
+                field.multiline = true;
+            }
+        }
+        Some(field)
+    }
+
+    /// The last `key` field, found without reading every line as a field: only lines
+    /// that start with the key's first letter are looked at.
+    fn find_last(&self, key: Key) -> Option<Field> {
+        let first = match key {
+            Key::Status => b's',
+            Key::Task => b't',
+            Key::Output => b'o',
+            Key::Notes => b'n',
+            Key::Re => b'r',
+            Key::Extra => return self.fields().iter().rev().find(|f| f.key == key).copied(),
+        };
+        let b = self.text.as_bytes();
+        let mut found = None;
+        for (i, (start, end)) in body_lines(self.text, self.nl).enumerate() {
+            if b.get(start).is_some_and(|c| c | 0x20 == first)
+                && let Some((k, _)) = key_line(trim_end(&self.text[start..end]))
+                && Key::of(k) == key
+            {
+                found = Some(i);
+            }
+        }
+        self.field_at(found?, key)
     }
 
     /// The sender.
@@ -292,7 +487,7 @@ impl<'a> EntryView<'a> {
     }
 
     /// The recipients, in header order.
-    pub fn to(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+    pub fn to(&self) -> Recipients<'a> {
         recipients(self.header.to_text)
     }
 
@@ -329,7 +524,7 @@ impl<'a> EntryView<'a> {
     /// `Output:` paths, from every `Output:` line.
     pub fn output(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for f in self.fields.iter().filter(|f| f.key == Key::Output) {
+        for f in self.fields().iter().filter(|f| f.key == Key::Output) {
             let text = self.field_text(f);
             let escaped = self.text[f.value_start..].starts_with('\\');
             if escaped {
@@ -348,7 +543,7 @@ impl<'a> EntryView<'a> {
 
     /// Every other `Key: value`, key as written, in order.
     pub fn extra(&self) -> Vec<(String, String)> {
-        self.fields
+        self.fields()
             .iter()
             .filter(|f| f.key == Key::Extra)
             .map(|f| {
@@ -365,7 +560,7 @@ impl<'a> EntryView<'a> {
         Entry {
             id: self.id.to_string(),
             line: self.line,
-            time: self.header.time,
+            time: self.header.time(),
             from: self.header.from.to_string(),
             to: self.to().map(str::to_string).collect(),
             status: self.status().map(Cow::into_owned),
@@ -378,19 +573,60 @@ impl<'a> EntryView<'a> {
     }
 }
 
+/// Where each `\n` of `text` is (a word at a time: entries are short, and one call per
+/// line of a general-purpose search costs more than the search itself).
+pub fn newlines(text: &str, out: &mut Vec<usize>) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    out.clear();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(w) ^ (ONES * u64::from(b'\n'));
+        // A byte's high bit is set exactly where x has a zero byte.
+        let y = (x & LOW7).wrapping_add(LOW7);
+        let mut m = !(y | x | LOW7);
+        while m != 0 {
+            out.push(i + (m.trailing_zeros() / 8) as usize);
+            m &= m - 1;
+        }
+        i += 8;
+    }
+    for (j, &c) in b[i..].iter().enumerate() {
+        if c == b'\n' {
+            out.push(i + j);
+        }
+    }
+}
+
+/// The lines after the header line, as byte ranges without their `\n`.
+fn body_lines<'n>(text: &str, nl: &'n [usize]) -> impl Iterator<Item = (usize, usize)> + 'n {
+    let len = text.len();
+    let last = match nl.last() {
+        Some(&p) if p + 1 < len => Some((p + 1, len)),
+        _ => None,
+    };
+    nl.windows(2).map(|w| (w[0] + 1, w[1])).chain(last)
+}
+
 /// Read one block (a `## [` line and the lines after it, up to the next one), handing
-/// its entry, or its malformed header, and any warnings to `f`. `line` is the block's
-/// first line number. Returns the number of lines in the block.
+/// its entry, or its malformed header, and (when `warnings` is set) any warnings to `f`.
+/// `line` is the block's first line number; `nl` is scratch space. Returns the number of
+/// lines in the block.
 pub fn read_block(
     text: &str,
     offset: u64,
     line: usize,
-    fields: &mut Vec<Field>,
+    warnings: bool,
+    nl: &mut Vec<usize>,
     f: &mut dyn FnMut(Event<'_>),
 ) -> usize {
-    fields.clear();
-    let first_end = text.find('\n').unwrap_or(text.len());
-    let header_line = text[..first_end].trim_end();
+    newlines(text, nl);
+    let lines = nl.len() + usize::from(!text.is_empty() && !text.ends_with('\n'));
+    let first_end = nl.first().copied().unwrap_or(text.len());
+    let header_line = trim_end(&text[..first_end]);
     let id = header_line.get(3..).unwrap_or("");
     let header = match parse_header(id) {
         Ok(h) => h,
@@ -400,21 +636,41 @@ pub fn read_block(
                 text: header_line.to_string(),
                 reason,
             }));
-            return count_lines(text);
+            return lines;
         }
     };
+    let view = EntryView {
+        text,
+        offset,
+        line,
+        id,
+        header,
+        nl,
+        fields: std::cell::OnceCell::new(),
+    };
+    if warnings {
+        let mut fields = Vec::new();
+        scan_fields(text, nl, line, &mut fields, &mut |w| f(Event::Warning(w)));
+        let _ = view.fields.set(fields);
+    }
+    f(Event::Entry(&view));
+    lines
+}
+
+/// Read every `Key: value` of an entry's text (header line first, numbered `line`,
+/// newlines at `nl`) into `fields`, reporting oddities to `warn`.
+fn scan_fields(
+    text: &str,
+    nl: &[usize],
+    line: usize,
+    fields: &mut Vec<Field>,
+    warn: &mut dyn FnMut(Warning),
+) {
     let mut seen = [false; 4];
-    let mut pos = (first_end + 1).min(text.len());
-    let mut n = 1;
-    while pos < text.len() {
-        let end = memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i);
-        let raw = &text[pos..end];
-        let t = raw.trim_end();
-        let line_no = line + n;
-        n += 1;
-        let next = (end + 1).min(text.len());
-        if t.trim_start().is_empty() {
-            pos = next;
+    for (n, (pos, end)) in body_lines(text, nl).enumerate() {
+        let t = trim_end(&text[pos..end]);
+        let line_no = line + n + 1;
+        if t.is_empty() || trim_start(t).is_empty() {
             continue;
         }
         if let Some((key_text, rest)) = key_line(t) {
@@ -428,16 +684,16 @@ pub fn read_block(
             };
             if let Some(s) = slot {
                 if seen[s] {
-                    f(Event::Warning(Warning {
+                    warn(Warning {
                         line: line_no,
                         message: format!(
                             "a second `{key_text}:` in the entry of line {line}; the later one is used"
                         ),
-                    }));
+                    });
                 }
                 seen[s] = true;
             }
-            let value_start = pos + key_text.len() + 1 + (rest.len() - rest.trim_start().len());
+            let value_start = pos + key_text.len() + 1 + (rest.len() - trim_start(rest).len());
             fields.push(Field {
                 key,
                 key_start: pos,
@@ -450,32 +706,11 @@ pub fn read_block(
             last.value_end = pos + t.len();
             last.multiline = true;
         } else {
-            f(Event::Warning(Warning {
+            warn(Warning {
                 line: line_no,
                 message: "text that is not `Key: value` and continues no value; ignored".into(),
-            }));
+            });
         }
-        pos = next;
-    }
-    let view = EntryView {
-        text,
-        offset,
-        line,
-        id,
-        header,
-        fields,
-    };
-    f(Event::Entry(&view));
-    count_lines(text)
-}
-
-/// The number of lines a block spans, as line numbers advance past it.
-fn count_lines(text: &str) -> usize {
-    let nl = memchr::memchr_iter(b'\n', text.as_bytes()).count();
-    if text.ends_with('\n') || text.is_empty() {
-        nl
-    } else {
-        nl + 1
     }
 }
 
@@ -489,6 +724,8 @@ pub struct Reader<R> {
     inner: R,
     offset: u64,
     line: usize,
+    warnings: bool,
+    nl: Vec<usize>,
 }
 
 impl<R: Read> Reader<R> {
@@ -498,7 +735,18 @@ impl<R: Read> Reader<R> {
             inner,
             offset: 0,
             line: 0,
+            warnings: true,
+            nl: Vec::new(),
         }
+    }
+
+    /// Whether to look for [`Warning`]s (on by default). Off, entries are not read line by
+    /// line up front: only what is asked of each [`EntryView`] is looked for, which makes
+    /// reading for the rules alone several times faster.
+    #[must_use]
+    pub fn warnings(mut self, on: bool) -> Reader<R> {
+        self.warnings = on;
+        self
     }
 
     /// A reader for the rest of a file: the input starts `offset` bytes into it, after
@@ -509,6 +757,8 @@ impl<R: Read> Reader<R> {
             inner,
             offset,
             line,
+            warnings: true,
+            nl: Vec::new(),
         }
     }
 
@@ -519,7 +769,6 @@ impl<R: Read> Reader<R> {
         let mut buf: Vec<u8> = vec![0; CHUNK];
         let mut len = 0;
         let mut eof = false;
-        let mut fields = Vec::new();
         // Fill at least a few bytes to look at the start.
         while len < 8 && !eof {
             let n = read_some(&mut self.inner, &mut buf[len..])?;
@@ -537,25 +786,13 @@ impl<R: Read> Reader<R> {
             match finder.find(&buf[search..len]) {
                 Some(i) => {
                     let p = search + i + 1;
-                    self.segment(
-                        &buf[cur..p],
-                        base + cur as u64,
-                        in_block,
-                        &mut fields,
-                        &mut f,
-                    );
+                    self.segment(&buf[cur..p], base + cur as u64, in_block, &mut f);
                     cur = p;
                     search = p;
                     in_block = true;
                 }
                 None if eof => {
-                    self.segment(
-                        &buf[cur..len],
-                        base + cur as u64,
-                        in_block,
-                        &mut fields,
-                        &mut f,
-                    );
+                    self.segment(&buf[cur..len], base + cur as u64, in_block, &mut f);
                     return Ok((base + len as u64, self.line));
                 }
                 None => {
@@ -576,20 +813,18 @@ impl<R: Read> Reader<R> {
         }
     }
 
-    fn segment(
-        &mut self,
-        bytes: &[u8],
-        offset: u64,
-        in_block: bool,
-        fields: &mut Vec<Field>,
-        f: &mut dyn FnMut(Event<'_>),
-    ) {
+    fn segment(&mut self, bytes: &[u8], offset: u64, in_block: bool, f: &mut dyn FnMut(Event<'_>)) {
         if !in_block {
             self.line += count_lines_bytes(bytes);
             return;
         }
-        let text = String::from_utf8_lossy(bytes);
-        self.line += read_block(&text, offset, self.line + 1, fields, f);
+        self.line += match std::str::from_utf8(bytes) {
+            Ok(text) => read_block(text, offset, self.line + 1, self.warnings, &mut self.nl, f),
+            Err(_) => {
+                let text = String::from_utf8_lossy(bytes);
+                read_block(&text, offset, self.line + 1, self.warnings, &mut self.nl, f)
+            }
+        };
     }
 }
 

@@ -15,54 +15,95 @@
 //!   `FAILED` entry still in someone's inbox.
 
 use std::cell::OnceCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::hash::{Fx, id_hash, re_hash, same_id};
+use super::hash::{Fx, id_hash, re_hash};
 use super::parse::{EntryView, Event, Reader, recipients};
 use super::{Entry, Status};
 
 type Name = u32;
 
+/// The recipients that still owe an answer: up to three inline, more on the heap.
+#[derive(Debug, Clone, Default)]
+struct Open {
+    n: u8,
+    inline: [Name; 3],
+    spill: Vec<Name>,
+}
+
+impl Open {
+    fn from_names(names: &[Name]) -> Open {
+        let mut o = Open::default();
+        if names.len() <= o.inline.len() {
+            o.inline[..names.len()].copy_from_slice(names);
+            o.n = u8::try_from(names.len()).unwrap_or(0);
+        } else {
+            o.spill = names.to_vec();
+        }
+        o
+    }
+
+    fn as_slice(&self) -> &[Name] {
+        if self.spill.is_empty() {
+            &self.inline[..usize::from(self.n)]
+        } else {
+            &self.spill
+        }
+    }
+
+    fn contains(&self, n: Name) -> bool {
+        self.as_slice().contains(&n)
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Remove `n`; whether it was there.
+    fn remove(&mut self, n: Name) -> bool {
+        if !self.spill.is_empty() {
+            let Some(i) = self.spill.iter().position(|&x| x == n) else {
+                return false;
+            };
+            self.spill.remove(i);
+            return true;
+        }
+        let len = usize::from(self.n);
+        let Some(i) = self.inline[..len].iter().position(|&x| x == n) else {
+            return false;
+        };
+        self.inline.copy_within(i + 1..len, i);
+        self.n -= 1;
+        true
+    }
+}
+
 /// One entry still waiting for an answer from some of its recipients.
 #[derive(Debug, Clone)]
 struct Pending {
+    seq: u64,
     line: usize,
     from: Name,
-    open: Vec<Name>,
+    open: Open,
     kind: Option<Status>,
     key: u64,
     latest: bool,
-    /// The entry's text as read (when it came from the reader).
-    text: Option<Box<str>>,
-    entry: OnceCell<Entry>,
-}
-
-impl Pending {
-    fn entry(&self) -> &Entry {
-        self.entry.get_or_init(|| {
-            let text = self.text.as_deref().unwrap_or("");
-            materialize(text, self.line)
-        })
-    }
-
-    fn id(&self) -> &str {
-        match self.entry.get() {
-            Some(e) => &e.id,
-            None => {
-                let text = self.text.as_deref().unwrap_or("");
-                let first = text.split('\n').next().unwrap_or("");
-                first.trim_end().get(3..).unwrap_or("")
-            }
-        }
-    }
+    /// Where the entry's text is in the board's arena (when it came from the reader).
+    text: Option<(usize, usize)>,
+    entry: OnceCell<Box<Entry>>,
 }
 
 /// Read an entry back from its text (the header line first), numbering it `line`.
 fn materialize(text: &str, line: usize) -> Entry {
     let mut out = None;
-    let _ = Reader::resume(text.as_bytes(), 0, line.saturating_sub(1)).visit(|ev| {
+    let reader = Reader::resume(text.as_bytes(), 0, line.saturating_sub(1)).warnings(false);
+    let _ = reader.visit(|ev| {
         if let (Event::Entry(e), None) = (ev, &out) {
             out = Some(e.to_entry());
         }
@@ -91,12 +132,16 @@ pub struct Board {
     name_list: Vec<Box<str>>,
     next: u64,
     entries: usize,
-    pending: BTreeMap<u64, Pending>,
+    /// Seq → pending entry (seqs grow in file order).
+    pending: HashMap<u64, Pending, Fx>,
+    /// The texts of pending entries, one after the other (compacted as entries go).
+    arena: String,
+    arena_live: usize,
     /// Id hash → the pending entry that is the latest with that id.
     by_id: HashMap<u64, u64, Fx>,
     /// (recipient, sender) → pending entries from that sender still open for that
     /// recipient.
-    by_pair: HashMap<(Name, Name), BTreeSet<u64>, Fx>,
+    by_pair: HashMap<(Name, Name), Vec<u64>, Fx>,
     scratch: Vec<Name>,
 }
 
@@ -143,7 +188,9 @@ impl Board {
             name_list: Vec::new(),
             next: 0,
             entries: 0,
-            pending: BTreeMap::new(),
+            pending: HashMap::default(),
+            arena: String::new(),
+            arena_live: 0,
             by_id: HashMap::default(),
             by_pair: HashMap::default(),
             scratch: Vec::new(),
@@ -179,9 +226,8 @@ impl Board {
     /// Add the next entry of the file (file order), as the reader hands it over. Only a
     /// pending entry's text is copied.
     pub fn add_view(&mut self, e: &EntryView<'_>) {
-        let status = e.status();
+        let (status, re) = e.status_and_re();
         let kind = status.as_deref().and_then(Status::parse);
-        let re = e.re();
         let facts = Facts {
             from: e.from(),
             to: e.to(),
@@ -190,8 +236,7 @@ impl Board {
             key: id_hash(e.header.time_text, e.header.from, e.to()),
             re: re.as_deref(),
         };
-        let (text, line) = (e.text, e.line);
-        self.apply(facts, line, || (Some(text.into()), OnceCell::new()));
+        self.apply(facts, e.line, Some(e.text), None);
     }
 
     /// Add the next entry of the file (file order).
@@ -213,14 +258,15 @@ impl Board {
             key,
             re: re.as_deref(),
         };
-        self.apply(facts, line, move || (None, OnceCell::from(entry)));
+        self.apply(facts, line, None, Some(entry));
     }
 
     fn apply<'a, I: Iterator<Item = &'a str>>(
         &mut self,
         facts: Facts<'a, I>,
         line: usize,
-        keep: impl FnOnce() -> (Option<Box<str>>, OnceCell<Entry>),
+        text: Option<&str>,
+        entry: Option<Entry>,
     ) {
         self.entries += 1;
         let from = self.intern(facts.from);
@@ -234,18 +280,22 @@ impl Board {
         }
         // 1. `Re:` answers the latest entry above with that id, for the writer.
         if let Some(re) = facts.re {
-            if let Some(&seq) = re_hash(re).and_then(|h| self.by_id.get(&h))
-                && self.pending.get(&seq).is_some_and(|p| same_id(p.id(), re))
-            {
+            if let Some(&seq) = re_hash(re).and_then(|h| self.by_id.get(&h)) {
                 self.answer(seq, from);
             }
         } else {
             // 2. Without `Re:`, it answers everything its recipients sent its writer.
             for &t in &to {
-                if let Some(seqs) = self.by_pair.remove(&(from, t)) {
-                    for seq in seqs {
-                        self.answer(seq, from);
-                    }
+                let Some(list) = self.by_pair.get_mut(&(from, t)) else {
+                    continue;
+                };
+                let mut seqs = std::mem::take(list);
+                for &seq in &seqs {
+                    self.answer(seq, from);
+                }
+                seqs.clear();
+                if let Some(list) = self.by_pair.get_mut(&(from, t)) {
+                    *list = seqs;
                 }
             }
         }
@@ -260,21 +310,27 @@ impl Board {
             let seq = self.next;
             self.next += 1;
             for &t in &to {
-                self.by_pair.entry((t, from)).or_default().insert(seq);
+                self.by_pair.entry((t, from)).or_default().push(seq);
             }
             self.by_id.insert(facts.key, seq);
-            let (text, entry) = keep();
+            let text = text.map(|t| {
+                let start = self.arena.len();
+                self.arena.push_str(t);
+                self.arena_live += t.len();
+                (start, t.len())
+            });
             self.pending.insert(
                 seq,
                 Pending {
+                    seq,
                     line,
                     from,
-                    open: to.clone(),
+                    open: Open::from_names(&to),
                     kind: facts.kind,
                     key: facts.key,
                     latest: true,
                     text,
-                    entry,
+                    entry: entry.map_or_else(OnceCell::new, |e| OnceCell::from(Box::new(e))),
                 },
             );
         }
@@ -286,24 +342,67 @@ impl Board {
         let Some(p) = self.pending.get_mut(&seq) else {
             return;
         };
-        let Some(i) = p.open.iter().position(|&n| n == who) else {
+        if !p.open.remove(who) {
             return;
-        };
-        p.open.remove(i);
-        if let Some(set) = self.by_pair.get_mut(&(who, p.from)) {
-            set.remove(&seq);
+        }
+        if let Some(list) = self.by_pair.get_mut(&(who, p.from))
+            && let Some(i) = list.iter().position(|&s| s == seq)
+        {
+            list.swap_remove(i);
         }
         if p.open.is_empty() {
             let key = p.key;
+            if let Some((_, len)) = p.text {
+                self.arena_live -= len;
+            }
             self.pending.remove(&seq);
             if self.by_id.get(&key) == Some(&seq) {
                 self.by_id.remove(&key);
             }
+            self.compact();
         }
     }
 
+    /// Copy the live texts into a new arena once most of the old one is dead.
+    fn compact(&mut self) {
+        if self.arena.len() < (1 << 20) || self.arena.len() < 4 * self.arena_live {
+            return;
+        }
+        let mut arena = String::with_capacity(self.arena_live * 2);
+        for p in self.pending.values_mut() {
+            if let Some((start, len)) = p.text {
+                let new = arena.len();
+                arena.push_str(&self.arena[start..start + len]);
+                p.text = Some((new, len));
+            }
+        }
+        self.arena = arena;
+    }
+
+    fn entry_of<'a>(&'a self, p: &'a Pending) -> &'a Entry {
+        p.entry.get_or_init(|| {
+            let text = p
+                .text
+                .and_then(|(start, len)| self.arena.get(start..start + len))
+                .unwrap_or("");
+            Box::new(materialize(text, p.line))
+        })
+    }
+
+    fn text_of<'a>(&'a self, p: &'a Pending) -> Option<&'a str> {
+        p.text
+            .and_then(|(start, len)| self.arena.get(start..start + len))
+    }
+
+    /// The pending entries in file order.
+    fn ordered(&self) -> Vec<&Pending> {
+        let mut v: Vec<&Pending> = self.pending.values().collect();
+        v.sort_unstable_by_key(|p| p.seq);
+        v
+    }
+
     fn wants(&self, p: &Pending) -> bool {
-        p.open.contains(&self.operator) || matches!(p.kind, Some(Status::Blocked | Status::Failed))
+        p.open.contains(self.operator) || matches!(p.kind, Some(Status::Blocked | Status::Failed))
     }
 
     /// `name`'s inbox: actionable entries addressed to it and not answered for it, oldest
@@ -312,10 +411,10 @@ impl Board {
         let Some(&n) = self.names.get(name) else {
             return Vec::new();
         };
-        self.pending
-            .values()
-            .filter(|p| p.open.contains(&n))
-            .map(Pending::entry)
+        self.ordered()
+            .into_iter()
+            .filter(|p| p.open.contains(n))
+            .map(|p| self.entry_of(p))
             .collect()
     }
 
@@ -324,19 +423,16 @@ impl Board {
         let Some(&n) = self.names.get(name) else {
             return 0;
         };
-        self.pending
-            .values()
-            .filter(|p| p.open.contains(&n))
-            .count()
+        self.pending.values().filter(|p| p.open.contains(n)).count()
     }
 
     /// The operator's inbox plus every `BLOCKED` or `FAILED` entry still in someone's
     /// inbox, oldest first, each once.
     pub fn needs_attention(&self) -> Vec<&Entry> {
-        self.pending
-            .values()
+        self.ordered()
+            .into_iter()
             .filter(|p| self.wants(p))
-            .map(Pending::entry)
+            .map(|p| self.entry_of(p))
             .collect()
     }
 
@@ -350,7 +446,7 @@ impl Board {
     pub fn inbox_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
         for p in self.pending.values() {
-            for &n in &p.open {
+            for &n in p.open.as_slice() {
                 *counts.entry(self.name(n).to_string()).or_insert(0) += 1;
             }
         }
@@ -365,9 +461,12 @@ impl Board {
     /// The pending entries, oldest first, each with the recipients that still owe an
     /// answer.
     pub fn pending(&self) -> impl Iterator<Item = (&Entry, Vec<&str>)> {
-        self.pending
-            .values()
-            .map(|p| (p.entry(), p.open.iter().map(|&n| self.name(n)).collect()))
+        self.ordered().into_iter().map(|p| {
+            (
+                self.entry_of(p),
+                p.open.as_slice().iter().map(|&n| self.name(n)).collect(),
+            )
+        })
     }
 
     /// The board's state, to save and [`Board::restore`] later.
@@ -376,15 +475,20 @@ impl Board {
             operator: self.operator().to_string(),
             entries: self.entries,
             pending: self
-                .pending
-                .values()
+                .ordered()
+                .into_iter()
                 .map(|p| SavedPending {
-                    text: match &p.text {
+                    text: match self.text_of(p) {
                         Some(t) => t.to_string(),
-                        None => super::render::render(p.entry()),
+                        None => super::render::render(self.entry_of(p)),
                     },
                     line: p.line,
-                    open: p.open.iter().map(|&n| self.name(n).to_string()).collect(),
+                    open: p
+                        .open
+                        .as_slice()
+                        .iter()
+                        .map(|&n| self.name(n).to_string())
+                        .collect(),
                     latest: p.latest,
                 })
                 .collect(),
@@ -409,22 +513,26 @@ impl Board {
             let seq = b.next;
             b.next += 1;
             for &t in &open {
-                b.by_pair.entry((t, from)).or_default().insert(seq);
+                b.by_pair.entry((t, from)).or_default().push(seq);
             }
             if saved.latest {
                 b.by_id.insert(key, seq);
             }
+            let start = b.arena.len();
+            b.arena.push_str(&saved.text);
+            b.arena_live += saved.text.len();
             b.pending.insert(
                 seq,
                 Pending {
+                    seq,
                     line: saved.line,
                     from,
-                    open,
+                    open: Open::from_names(&open),
                     kind,
                     key,
                     latest: saved.latest,
-                    text: Some(saved.text.into_boxed_str()),
-                    entry: OnceCell::from(entry),
+                    text: Some((start, saved.text.len())),
+                    entry: OnceCell::from(Box::new(entry)),
                 },
             );
         }

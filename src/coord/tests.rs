@@ -682,7 +682,19 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(prop_oneof![
+        any::<u8>(),
+        Just(b'\n'),
+        Just(b'\\'),
+        Just(b':'),
+        Just(b' '),
+    ], 0..512), header in any::<bool>()) {
+        let mut bytes = bytes;
+        if header {
+            let mut v = b"## [2026-04-11 01:14] A -> B\nStatus: ".to_vec();
+            v.extend_from_slice(&bytes);
+            bytes = v;
+        }
         let p = parse::parse_bytes(&bytes);
         let mut b = Board::new("human");
         let mut lint = Lint::new(None);
@@ -694,6 +706,14 @@ proptest! {
         });
         let _ = b.needs_attention();
         prop_assert_eq!(b.entries(), p.entries.len());
+        // Whatever was read renders back to itself.
+        for e in &p.entries {
+            let again = parse_str(&render(e));
+            prop_assert_eq!(again.entries.len(), 1);
+            let mut got = again.entries[0].clone();
+            got.line = e.line;
+            prop_assert_eq!(&got, e);
+        }
     }
 
     #[test]
@@ -732,4 +752,28 @@ proptest! {
     fn arbitrary_header_like_lines_never_panic(s in "## \\[[0-9: -]{0,22}\\][^\n]{0,30}\n[^\n]{0,20}") {
         let _ = parse_str(&s);
     }
+}
+
+#[test]
+fn the_rules_fast_path_reads_what_the_full_reading_reads() {
+    let text = "## [2026-04-11 01:00] A → B\nstatus: done\nRE: [2026-04-11 00:59] B → A\nNotes: x\nRe: [2026-04-11 00:58]  B -> A\n  continued\n\nSTATUS: blocked\nstray\nStatus:x\n";
+    let mut checked = false;
+    Reader::new(text.as_bytes())
+        .warnings(false)
+        .visit(|ev| {
+            if let Event::Entry(e) = ev {
+                let (status, re) = e.status_and_re();
+                let owned = e.to_entry();
+                assert_eq!(status.as_deref(), owned.status.as_deref());
+                assert_eq!(re.as_deref(), owned.re.as_deref());
+                assert_eq!(status.as_deref(), Some("blocked\nstray\nStatus:x"));
+                assert_eq!(
+                    re.as_deref(),
+                    Some("[2026-04-11 00:58]  B -> A\n  continued")
+                );
+                checked = true;
+            }
+        })
+        .unwrap();
+    assert!(checked);
 }

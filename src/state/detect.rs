@@ -248,6 +248,9 @@ pub struct Decision {
     pub observation: Observation,
     /// Pane options to set so the next observer remembers.
     pub updates: Vec<(String, String)>,
+    /// A signal that no longer holds: remove it from `@atlas_signal`, but only if it is still
+    /// this value (a hook may have set a fresh one meanwhile).
+    pub expired_signal: Option<String>,
 }
 
 fn ms_to_local(ms: i64) -> Option<DateTime<Local>> {
@@ -281,11 +284,13 @@ pub fn decide(
                 screen_hash: 0,
             },
             updates: Vec::new(),
+            expired_signal: None,
         };
     };
     let info = view.info;
     let mem = view.memory;
     let mut updates = Vec::new();
+    let mut expired_signal = None;
     let hash = screen_hash(view.screen);
 
     // When the current screen was first seen. A new screen was complete by the window's
@@ -333,14 +338,17 @@ pub fn decide(
                 state = sig.state;
                 source = Source::Signal;
             } else if !holds {
-                updates.push((OPT_SIGNAL.to_string(), String::new()));
+                expired_signal = Some(sig.encode());
             }
         }
         (state, source)
     };
 
+    // The reset time is read against the moment the limit screen was first seen, so it stays
+    // put while the screen does (and a reset that has passed shows as passed).
     let reset_at = if state == State::Limited && source == Source::Screen {
-        reading.reset.as_deref().and_then(|r| parse_reset(r, now))
+        let seen = ms_to_local(seen_ms).unwrap_or(now);
+        reading.reset.as_deref().and_then(|r| parse_reset(r, seen))
     } else {
         None
     };
@@ -372,6 +380,7 @@ pub fn decide(
             screen_hash: hash,
         },
         updates,
+        expired_signal,
     }
 }
 
@@ -544,11 +553,7 @@ mod tests {
         };
         let d = decide("A", "w", Some(&view), &preset, now);
         assert_eq!(d.observation.state, State::Idle);
-        assert!(
-            d.updates
-                .iter()
-                .any(|(k, v)| k == OPT_SIGNAL && v.is_empty())
-        );
+        assert_eq!(d.expired_signal, Some(sig.encode()));
         // A menu on the screen always wins.
         let menu = "Do you want to proceed?\n❯ 1. Yes\n  2. No";
         let mem = Memory {
@@ -568,6 +573,29 @@ mod tests {
                 .observation
                 .state,
             State::Waiting
+        );
+    }
+
+    #[test]
+    fn reset_time_is_read_from_when_the_limit_was_first_seen() {
+        let preset = Preset::builtin("demo").unwrap();
+        let screen = "> x\nUsage limit reached · resets 09:30\ndemo> ";
+        let info = pane(false, Some(at(9, 0).timestamp()));
+        let mem = Memory {
+            screen: Some((screen_hash(screen), at(9, 0).timestamp_millis())),
+            ..Memory::default()
+        };
+        let view = PaneView {
+            info: &info,
+            screen,
+            memory: mem,
+        };
+        let d = decide("A", "w", Some(&view), &preset, at(10, 0));
+        assert_eq!(d.observation.state, State::Limited);
+        assert_eq!(
+            d.observation.reset_at,
+            Some(at(9, 30)),
+            "passed, not tomorrow"
         );
     }
 

@@ -37,7 +37,7 @@ pub fn format() -> String {
     )
 }
 
-/// Parse one line printed with [`format`].
+/// Parse one line printed with [`format()`].
 pub fn parse_listed(line: &str) -> Option<Listed> {
     // The memory fields are the last four (they hold no tabs); the rest is PaneInfo's.
     let mut f = line.rsplitn(5, '\t');
@@ -159,6 +159,19 @@ pub fn update_cmds(pane: &str, updates: &[(String, String)]) -> Vec<Cmd> {
         .collect()
 }
 
+/// The command that removes `@atlas_signal` from a pane only while it still holds `old`
+/// (checked inside the tmux server, so a fresh signal set meanwhile by a hook survives).
+pub fn expire_signal_cmd(pane: &str, old: &str) -> Cmd {
+    tcmd![
+        "if-shell",
+        "-F",
+        "-t",
+        pane,
+        format!("#{{==:#{{{}}},{old}}}", detect::OPT_SIGNAL),
+        format!("set-option -p -u -t {pane} {}", detect::OPT_SIGNAL)
+    ]
+}
+
 /// Compiled presets, shared between agents with the same effective spec.
 #[derive(Debug, Default)]
 pub struct PresetCache {
@@ -249,6 +262,9 @@ pub fn observe_agents(
         let d = detect::decide(&agent.name, &agent.window, view.as_ref(), preset, now);
         if let Some(p) = &d.observation.pane {
             writes.extend(update_cmds(p, &d.updates));
+            if let Some(old) = &d.expired_signal {
+                writes.push(expire_signal_cmd(p, old));
+            }
         }
         out.push(d.observation);
     }
@@ -288,6 +304,22 @@ mod tests {
         // Options unset: empty memory.
         let bare = "%3\t@1\tcontent\tOrpheus\t0\t\t\t4242\t0\t1700000000\t\tteam\t\t\t\t";
         assert_eq!(parse_listed(bare).unwrap().memory, Memory::default());
+    }
+
+    #[test]
+    fn an_expired_signal_is_removed_only_if_unchanged() {
+        let c = expire_signal_cmd("%4", "busy 12 abc");
+        assert_eq!(
+            c,
+            tcmd![
+                "if-shell",
+                "-F",
+                "-t",
+                "%4",
+                "#{==:#{@atlas_signal},busy 12 abc}",
+                "set-option -p -u -t %4 @atlas_signal"
+            ]
+        );
     }
 
     #[test]

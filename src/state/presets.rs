@@ -40,7 +40,7 @@ const CLAUDE: Builtin = Builtin {
     // The spinner line ("✻ Thinking… (12s · ↑ 1.2k tokens · esc to interrupt)") sits just
     // above the input box; the footer below it may say "bypass permissions on", which says
     // nothing about being idle.
-    busy: &[r"(?i)\b(?:esc|ctrl\+c) to interrupt\b[^\n]*(?:\n[^\n]*){0,9}\z"],
+    busy: &[r"(?i)\([^\n]*\b(?:esc|ctrl\+c) to interrupt\b[^\n]*(?:\n[^\n]*){0,15}\z"],
     waiting: &[
         // A menu's footer is the bottom line while a permission or selection menu is open.
         r"(?i)^[ \t]*(?:Esc to cancel|Enter to confirm|Enter to select)\b[^\n]*\z",
@@ -70,7 +70,7 @@ const CLAUDE: Builtin = Builtin {
 const CODEX: Builtin = Builtin {
     name: "codex",
     // "• Working (12s • esc to interrupt)" above the composer.
-    busy: &[r"(?i)\b(?:esc|esc esc) to interrupt\b[^\n]*(?:\n[^\n]*){0,9}\z"],
+    busy: &[r"(?i)\([^\n]*\b(?:esc|esc esc) to interrupt\b[^\n]*(?:\n[^\n]*){0,15}\z"],
     waiting: &[
         r"(?i)^[ \t▌]*(?:Would you like to [^\n]*\?|Allow command\?)[^\n]*(?:\n[^\n]*){0,14}\z",
         r"(?i)press enter to confirm or esc to cancel[^\n]*(?:\n[^\n]*){0,2}\z",
@@ -102,7 +102,7 @@ const GEMINI: Builtin = Builtin {
     ],
     idle: &[r"^[│ \t]*>[ \t\u{a0}]+[^\n]*(?:\n[^\n]*){0,4}\z"],
     limited: &[
-        r"(?i)(?:reset after|resets? (?:at|in)) (?P<reset>\d[0-9:.hms ]*(?:[ap]m)?)",
+        r"(?i)(?:quota|limit|capacity)[^\n]*?(?:reset after|resets? (?:at|in)) (?P<reset>\d[0-9:.hms ]*(?:[ap]m)?)",
         r"(?i)reached your daily [^\n]*quota limit",
         r"(?i)usage limit reached",
         r"(?i)exhausted your (?:daily quota|capacity)",

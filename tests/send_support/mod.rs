@@ -1,9 +1,12 @@
-//! A team of recorder agents on a private tmux server, started with `atlas up`, for the
-//! delivery and `ls` tests.
+//! A team of demo agents on a private tmux server, started with `atlas up`, for the delivery
+//! and `ls` tests.
 //!
-//! Each agent runs tests/send_support/recorder.py (the demo agent's prompt and record mode:
-//! every submitted message is appended to `rec-NAME.log` as its exact bytes + "\x1e\n"),
-//! with the `demo` preset.
+//! [`Kind::Record`] agents run `atlas demo-agent --record rec-NAME.log` (every submitted
+//! message appended as its exact bytes + "\x1e\n"); [`Kind::Demo`] agents run the demo agent
+//! proper (short start and work times), which obeys `/ask`, `/limit`, `/exit`. Both use the
+//! `demo` preset. tests/send_support/recorder.py is an independent recorder (Python, raw
+//! mode) drawing the same screen, used to check that atlas does not depend on the demo
+//! agent's own input handling.
 
 #![allow(dead_code)]
 
@@ -12,6 +15,17 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::common::{Server, output, stderr, wait_for};
+
+/// What runs in each agent's pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `atlas demo-agent --record FILE`.
+    Record,
+    /// `atlas demo-agent` (work 1 s).
+    Demo,
+    /// tests/send_support/recorder.py FILE.
+    Python,
+}
 
 /// A running team of recorders.
 pub struct Rig {
@@ -27,17 +41,19 @@ pub fn recorder() -> PathBuf {
 }
 
 impl Rig {
-    /// Agents `names` in one window `w`, each a recorder; `extra` is appended to atlas.toml.
-    pub fn new(names: &[&str], extra: &str) -> Rig {
-        Rig::with_windows(&[("w", names)], extra)
+    /// Agents `names` of one kind in one window `w`.
+    pub fn new(kind: Kind, names: &[&str]) -> Rig {
+        Rig::with_windows(kind, &[("w", names)])
     }
 
-    /// Recorder agents in several windows.
-    pub fn with_windows(windows: &[(&str, &[&str])], extra: &str) -> Rig {
+    /// Agents of one kind in several windows.
+    pub fn with_windows(kind: Kind, windows: &[(&str, &[&str])]) -> Rig {
         let server = Server::new();
         let dir = tempfile::tempdir().unwrap();
         let mut toml = format!(
-            "[team]\nsession = \"t{}\"\n\n[defaults]\npreset = \"demo\"\n\n[supervisor]\nenabled = false\n\n",
+            "[team]\nsession = \"t{}\"\n\n[defaults]\npreset = \"demo\"\n\
+             env = {{ ATLAS_DEMO_START = \"0.1\", ATLAS_DEMO_WORK = \"1\" }}\n\n\
+             [supervisor]\nenabled = false\n\n",
             std::process::id()
         );
         for (w, names) in windows {
@@ -46,15 +62,17 @@ impl Rig {
             ));
             for n in *names {
                 let log = dir.path().join(format!("rec-{n}.log"));
+                let command = match kind {
+                    Kind::Record => format!("atlas demo-agent --record {}", log.display()),
+                    Kind::Demo => "atlas demo-agent".to_string(),
+                    Kind::Python => format!("python3 {} {}", recorder().display(), log.display()),
+                };
                 toml.push_str(&format!(
-                    "  {{ name = \"{n}\", command = \"python3 {} {}\" }},\n",
-                    recorder().display(),
-                    log.display()
+                    "  {{ name = \"{n}\", command = \"{command}\" }},\n"
                 ));
             }
             toml.push_str("]\n\n");
         }
-        toml.push_str(extra);
         std::fs::write(dir.path().join("atlas.toml"), toml).unwrap();
         let rig = Rig { server, dir };
         let o = output(rig.atlas().arg("up"));
