@@ -166,6 +166,7 @@ handoffs = []      # dicts with id and expected block
 queued = []        # (agent, text)
 injected = collections.defaultdict(list)   # agent -> [(time, method, status)]
 failures_seen = set()
+sup_logs = []      # the supervisor window's text, captured before each kill
 WEIRD = ["#{pane_id}", "50%", "'single'", '"double"', "$(echo hi)", "`ls`", "ü ✓ →", "#(true)",
          "back\\slash", "semi;colon", "tab\tin", "<tag>", "%%", "~/path"]
 
@@ -315,7 +316,9 @@ def kill_supervisor():
     pid, dead = out.split()
     if dead == "1" or "watch" not in open(f"/proc/{pid}/cmdline").read():
         return
+    before = tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "=atlas:=supervisor") or ""
     os.kill(int(pid), signal.SIGKILL)
+    sup_logs.append(before)
     log("killed the supervisor (kill -9)")
     time.sleep(rng.uniform(1, 5))
     p = atlas("up")
@@ -485,10 +488,14 @@ for h in handoffs:
         missing.append(f"soak-h-{h['n']} ({h['id']})")
 check("every handoff present and whole", not missing,
       f"{len(handoffs)} written, {len(missing)} missing or altered: {missing[:5]}")
-failed_entries = sum(1 for k, v in blocks.items() for b in v
-                     if k.endswith("→ human") and len(b) > 1 and b[1] == "Status: FAILED")
-check("a FAILED entry for every failed event", failed_entries >= evcount["failed"],
-      f"{evcount['failed']} failed events, {failed_entries} FAILED entries to human")
+fe = collections.Counter(b[0].split("] ", 1)[1].split(" →")[0] for k, v in blocks.items()
+                        for b in v if k.endswith("→ human") and len(b) > 2
+                        and b[1] == "Status: FAILED"
+                        and "the supervisor stopped restarting it" in b[2])
+fe_bad = [a for a in set(fe) | set(failed_ev) if fe[a] != len(failed_ev[a])]
+check("a FAILED entry to the operator for every failed event", not fe_bad,
+      f"{evcount['failed']} failed events, {sum(fe.values())} supervisor FAILED entries; "
+      f"mismatched: {fe_bad}")
 chk = atlas("check")
 m = re.search(r"(\d+) entries, (\d+) errors?, (\d+) warnings?", chk.stdout)
 check("atlas check: no malformed blocks", chk.returncode == 0 and m and m.group(2) == "0",
@@ -509,12 +516,20 @@ handed = sum(1 for r in ql if r["state"] == "handed_out")
 check("no queue item dispatched twice (events.log)", not twice,
       f"{sum(disp.values())} dispatch events, {handed} items handed out, "
       f"{len(ql) - handed} still waiting; repeated: {twice[:3]}")
+# A demo agent writes each directive it works on to out/<AGENT>/…md, the directive as the
+# first line; a dispatch is the default template (the wakes that pass the task on to its
+# boss start with the same words, so only the exact first line in the agent's own folder
+# counts).
 worked = collections.Counter()
+firsts = collections.defaultdict(list)
 for path in glob.glob(os.path.join(DIR, "out", "*", "*.md")):
-    first = open(path, errors="replace").readline()
-    mm = re.match(r"# Next item from your work queue: soak-q-(\d+) ", first)
-    if mm:
-        worked[mm.group(1)] += 1
+    firsts[os.path.basename(os.path.dirname(path))].append(
+        open(path, errors="replace").readline().rstrip("\n"))
+for agent, text in queued:
+    want = f"# Next item from your work queue: {text}. When done, report with atlas handoff --from {agent}."
+    n = firsts[agent].count(want)
+    if n:
+        worked[text.split()[0]] = n
 worked_twice = [k for k, v in worked.items() if v > 1]
 check("no queue item worked on twice (agents' output files)", not worked_twice,
       f"{len(worked)} items worked on; twice: {worked_twice[:5]}")
@@ -533,8 +548,9 @@ for (agent, eid), n in wakes.items():
 check("no entry woken for twice", not dup, f"{sum(wakes.values())} wakes; repeated: {dup[:3]}")
 
 # What the supervisor said it could not do, and drafts left in agents' input lines.
-sup_out = tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "=atlas:=supervisor") or ""
-sup_problems = [l for l in sup_out.splitlines() if "could not deliver" in l or " error: " in l
+sup_out = "\n".join(sup_logs + [tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "=atlas:=supervisor") or ""])
+open(os.path.join(DIR, "logs", "supervisor-window.txt"), "w").write(sup_out)
+sup_problems = [l for l in dict.fromkeys(sup_out.splitlines()) if "could not deliver" in l or " error: " in l
                 or "cannot " in l]
 drafts = []
 for a, (pane, dead, pid, st) in panes().items():
