@@ -27,7 +27,8 @@
 #      malformed block;
 #   4. every queue item is in the queue exactly once; none was dispatched twice (events.log)
 #      or worked on twice (the demo agents' output files);
-#   5. no inbox entry was woken for twice.
+#   5. no inbox entry was woken for twice;
+#   6. every agent the supervisor restarted got its brief within 30 s (or died again).
 # Prints a summary; exits 1 if a check fails (the team folder is then kept).
 #
 # Usage: scripts/soak.sh [DURATION_SECONDS] [--seed N] [--keep]   (SKIP_BUILD=1 skips the build)
@@ -559,6 +560,27 @@ for a, (pane, dead, pid, st) in panes().items():
     lines = [l for l in (tmux("capture-pane", "-p", "-t", pane) or "").splitlines() if l.strip()]
     if lines and lines[-1].startswith("demo> ") and lines[-1].strip() != "demo>":
         drafts.append(f"{a}: {lines[-1][:80]}")
+
+# 6. every restarted agent was briefed: the supervisor prints "briefed NAME after its restart"
+#    (or "could not deliver to NAME"); a restart with neither within 30 s, while the agent
+#    did not die again, means the agent was left without its brief, wakes and queued work.
+said = collections.defaultdict(list)
+for l in sup_out.splitlines():
+    mm = re.match(r"(\d\d:\d\d:\d\d) (?:briefed (\S+) after its restart|could not deliver to (\S+?):)", l)
+    if mm:
+        said[mm.group(2) or mm.group(3)].append(mm.group(1))
+end_t = time.time()
+unbriefed = []
+for i, (t, kind, agent, detail) in enumerate(ev):
+    if kind != "restart" or end_t - t < 30:
+        continue
+    day = datetime.fromtimestamp(t)
+    hits = [h for h in said[agent] if -1 <= (datetime.combine(day.date(), datetime.strptime(h, "%H:%M:%S").time()) - day.replace(microsecond=0)).total_seconds() <= 30]
+    again = any(e[1] == "death" and e[2] == agent and 0 < e[0] - t <= 30 for e in ev[i + 1:])
+    if not hits and not again:
+        unbriefed.append(f"{agent} restarted {day.strftime('%H:%M:%S')}")
+check("every restarted agent briefed within 30 s (or dead again)", not unbriefed,
+      f"{restarts} restarts; not briefed: {unbriefed[:5]}")
 
 # ---- report ---------------------------------------------------------------------------------
 print()
