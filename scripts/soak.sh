@@ -576,7 +576,7 @@ for i, (t, kind, agent, detail) in enumerate(ev):
         continue
     day = datetime.fromtimestamp(t)
     hits = [h for h in said[agent] if -1 <= (datetime.combine(day.date(), datetime.strptime(h, "%H:%M:%S").time()) - day.replace(microsecond=0)).total_seconds() <= 30]
-    again = any(e[1] == "death" and e[2] == agent and 0 < e[0] - t <= 30 for e in ev[i + 1:])
+    again = any(e[1] == "death" and e[2] == agent and 0 <= e[0] - t <= 30 for e in ev[i + 1:])
     if not hits and not again:
         unbriefed.append(f"{agent} restarted {day.strftime('%H:%M:%S')}")
 check("every restarted agent briefed within 30 s (or dead again)", not unbriefed,
