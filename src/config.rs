@@ -378,6 +378,26 @@ struct RawSupervisor {
     resume_template: Option<String>,
 }
 
+/// `[defaults]` and agents carry the same preset keys; both read them the same way.
+macro_rules! preset_keys {
+    ($($raw:ty),*) => {$(
+        impl $raw {
+            fn patterns(&self) -> PresetSpec {
+                PresetSpec {
+                    busy: self.busy.clone(),
+                    waiting: self.waiting.clone(),
+                    idle: self.idle.clone(),
+                    limited: self.limited.clone(),
+                    input: self.input.clone(),
+                    submit_delay: self.submit_delay.as_ref().map(|s| s.get_ref().clone()),
+                }
+            }
+        }
+    )*};
+}
+
+preset_keys!(RawDefaults, RawAgent);
+
 // ---------------------------------------------------------------------------------------
 
 /// Whether `name` is a valid agent or window name: 1–32 letters, digits, `_` or `-`.
@@ -629,14 +649,7 @@ impl Validator<'_> {
                 self.at(p.span(), unknown_preset(p.get_ref(), &presets));
             }
         }
-        let d_spec = PresetSpec {
-            busy: d.busy.clone(),
-            waiting: d.waiting.clone(),
-            idle: d.idle.clone(),
-            limited: d.limited.clone(),
-            input: d.input.clone(),
-            submit_delay: d.submit_delay.as_ref().map(|s| s.get_ref().clone()),
-        };
+        let d_spec = d.patterns();
         let d_span = d.command.as_ref().map_or(0..0, Spanned::span);
         self.spec_regexes(&d_spec, d_span);
 
@@ -749,14 +762,7 @@ impl Validator<'_> {
                         );
                     }
                 }
-                let own_spec = PresetSpec {
-                    busy: a.busy.clone(),
-                    waiting: a.waiting.clone(),
-                    idle: a.idle.clone(),
-                    limited: a.limited.clone(),
-                    input: a.input.clone(),
-                    submit_delay: a.submit_delay.as_ref().map(|s| s.get_ref().clone()),
-                };
+                let own_spec = a.patterns();
                 self.spec_regexes(&own_spec, aspan.clone());
                 let patterns = if own_spec.is_empty() {
                     d_spec.clone()
