@@ -19,6 +19,9 @@ pub const SUPERVISOR_WINDOW: &str = "supervisor";
 /// The pane option that marks the supervisor's pane.
 pub const SUPERVISOR_OPTION: &str = "@atlas_supervisor";
 
+/// The supervisor pane's `pane-died` hook: respawn it (same command) after 5 seconds.
+pub const SUPERVISOR_RESPAWN_HOOK: &str = "run-shell -b -d 5 -C \"respawn-pane -t #{pane_id}\"";
+
 /// What `atlas up` must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpPlan {
@@ -312,6 +315,15 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
                     "on"
                 ]);
                 cmds.push(tcmd!["select-pane", "-t", t.as_str(), "-T", "supervisor"]);
+                // If the supervisor dies, tmux itself brings it back a few seconds later.
+                cmds.push(tcmd![
+                    "set-hook",
+                    "-p",
+                    "-t",
+                    t.as_str(),
+                    "pane-died",
+                    SUPERVISOR_RESPAWN_HOOK
+                ]);
                 created.push(SUPERVISOR_WINDOW.to_string());
             }
         }

@@ -354,3 +354,35 @@ fn a_limited_agent_is_told_to_continue_after_the_retry_interval() {
             .then_some(())
     });
 }
+
+#[test]
+fn a_dead_supervisor_is_brought_back_by_tmux_itself() {
+    let server = Server::new();
+    let dir = tempfile::tempdir().unwrap();
+    write_team(dir.path(), "", "");
+    up(&server, dir.path());
+    let pid = |server: &Server| {
+        server
+            .try_run(&[
+                "list-panes",
+                "-t",
+                "=sup:=supervisor",
+                "-F",
+                "#{pane_dead} #{pane_pid}",
+            ])
+            .unwrap_or_default()
+    };
+    let before = wait_for(WAIT, "the supervisor running", || {
+        let p = pid(&server);
+        p.starts_with("0 ").then_some(p)
+    });
+    let old = before.trim().split(' ').nth(1).unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-9", &old])
+        .status()
+        .unwrap();
+    wait_for(WAIT, "a new supervisor process", || {
+        let p = pid(&server);
+        (p.starts_with("0 ") && !p.contains(&format!(" {old}"))).then_some(())
+    });
+}
