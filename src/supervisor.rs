@@ -160,6 +160,18 @@ pub struct Memory {
     /// removed when the outcome is known.
     #[serde(default)]
     pub pending: BTreeMap<String, (String, String)>,
+    /// The full text of each delivery under way (to recognise it, typed but not submitted,
+    /// in the agent's input line after a supervisor restart).
+    #[serde(default)]
+    pub pending_text: BTreeMap<String, String>,
+}
+
+/// Whether a draft seen on an agent's input line is (the visible end of) `text` — a
+/// delivery of ours that was typed but never submitted. The draft may be shown cut at the
+/// start (`…`); short drafts never match.
+pub fn draft_is_ours(draft: &str, text: &str) -> bool {
+    let visible = draft.trim().trim_start_matches('…').trim();
+    visible.chars().count() >= 20 && text.trim_end().ends_with(visible)
 }
 
 impl Memory {
@@ -323,6 +335,22 @@ mod tests {
         // A pid that cannot exist: the supervisor is gone.
         std::fs::write(d.path().join(COUNTS_FILE), "4294967295 2 1\n").unwrap();
         assert_eq!(read_counts(d.path()), None);
+    }
+
+    #[test]
+    fn only_our_own_typed_text_counts_as_ours() {
+        let text = "write 3 captions (handoff [x] from A). When done, answer with: atlas handoff";
+        assert!(draft_is_ours(
+            "…When done, answer with: atlas handoff",
+            text
+        ));
+        assert!(draft_is_ours(text, text));
+        assert!(!draft_is_ours("…answer with: atlas handoff --force", text));
+        assert!(
+            !draft_is_ours("atlas handoff", text),
+            "too short to be sure"
+        );
+        assert!(!draft_is_ours("something the operator typed here", text));
     }
 
     #[test]

@@ -382,7 +382,58 @@ fn a_dead_supervisor_is_brought_back_by_tmux_itself() {
         .status()
         .unwrap();
     wait_for(WAIT, "a new supervisor process", || {
+        // tmux 3.3a fires pane-died only once it has reaped the process, which it may put
+        // off until another of its children exits; a throwaway job makes it reap.
+        let _ = server.try_run(&["run-shell", "true"]);
         let p = pid(&server);
         (p.starts_with("0 ") && !p.contains(&format!(" {old}"))).then_some(())
     });
+}
+
+#[test]
+fn a_delivery_interrupted_by_a_supervisor_kill_is_submitted_not_retyped() {
+    let server = Server::new();
+    let dir = tempfile::tempdir().unwrap();
+    write_team(dir.path(), "", "wake_on_handoff = false\n");
+    up(&server, dir.path());
+    let rec = server.agent_pane("Rec").unwrap();
+    wait_for(WAIT, "Rec idle", || {
+        server.capture(&rec).contains("demo>").then_some(())
+    });
+    let memory = dir.path().join("logs/.supervisor.json");
+    wait_for(WAIT, "the supervisor's memory", || {
+        memory.exists().then_some(())
+    });
+    let sup = server
+        .try_run(&["list-panes", "-t", "=sup:=supervisor", "-F", "#{pane_pid}"])
+        .unwrap();
+    std::process::Command::new("kill")
+        .args(["-9", sup.trim()])
+        .status()
+        .unwrap();
+    wait_for(WAIT, "the supervisor pane dead", || {
+        server
+            .try_run(&["list-panes", "-t", "=sup:=supervisor", "-F", "#{pane_dead}"])
+            .filter(|s| s.trim() == "1")
+    });
+    // What a supervisor killed mid-delivery leaves: the text typed, no Enter, and its record.
+    let text = "Next item from your work queue: the interrupted one. When done, report back.";
+    server.run(&["send-keys", "-t", &rec, "-l", "--", text]);
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&memory).unwrap()).unwrap();
+    m["pending"] = serde_json::json!({ "Rec": ["dispatch", "the interrupted one"] });
+    m["pending_text"] = serde_json::json!({ "Rec": text });
+    std::fs::write(&memory, serde_json::to_vec(&m).unwrap()).unwrap();
+
+    assert!(output(server.atlas(dir.path()).arg("up")).status.success());
+    let got = wait_for(WAIT, "the typed text submitted", || {
+        let r = records(dir.path());
+        (!r.is_empty()).then_some(r)
+    });
+    assert_eq!(got, [text.to_string()], "submitted once, not typed again");
+    let ev = events(dir.path());
+    assert!(
+        ev.contains("dispatch Rec text=\"the interrupted one\" confirmed=no"),
+        "{ev}"
+    );
 }

@@ -41,6 +41,9 @@ const LOCK_FILE: &str = ".supervisor.lock";
 /// How long a delivery may take before the loop stops waiting for it (a delivery is
 /// bounded far below this; this only guards against a hang).
 const DELIVERY_WATCHDOG: Duration = Duration::from_secs(60);
+/// After a refused delivery (a draft, an open menu, a busy agent), how long before the same
+/// agent is tried again.
+const REFUSAL_RETRY: Duration = Duration::from_secs(15);
 /// The supervisor's own cache of the coordination file's rules.
 const CACHE_FILE: &str = ".supervisor-cache.json";
 
@@ -113,6 +116,12 @@ struct Supervisor {
     all_missing: bool,
     counts_written: Option<(usize, usize)>,
     nudge: mpsc::Sender<()>,
+    /// Deliveries a killed supervisor left unconfirmed: agent → (text, since).
+    interrupted: HashMap<String, (String, Instant)>,
+    /// After a refused delivery, the agent is not tried again before this.
+    retry_after: HashMap<String, Instant>,
+    /// The last refusal said per agent (said once, not every second).
+    last_refusal: HashMap<String, String>,
 }
 
 /// Run `atlas watch`.
@@ -190,10 +199,16 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
         all_missing: false,
         counts_written: None,
         nudge,
+        interrupted: HashMap::new(),
+        retry_after: HashMap::new(),
+        last_refusal: HashMap::new(),
     };
     let unconfirmed: Vec<(String, (String, String))> = std::mem::take(&mut sup.memory.pending)
         .into_iter()
         .collect();
+    for (agent, text) in std::mem::take(&mut sup.memory.pending_text) {
+        sup.interrupted.insert(agent, (text, Instant::now()));
+    }
     for (agent, (kind, what)) in unconfirmed {
         // The last supervisor stopped while typing this: it may or may not have arrived.
         // Never typed twice; put on record so the operator can check.
@@ -259,6 +274,7 @@ impl Supervisor {
         self.refresh_board();
 
         let mut writes: Vec<Cmd> = Vec::new();
+        self.finish_interrupted(&obs, &mut writes);
         for o in &obs {
             let Some(agent) = self.team.agent(&o.agent).cloned() else {
                 continue;
@@ -294,6 +310,38 @@ impl Supervisor {
             self.dirty = false;
         }
         Ok(())
+    }
+
+    /// A delivery a killed supervisor typed but never submitted sits in the agent's input
+    /// line: recognised as ours (never a person's draft), it is submitted now — finishing
+    /// that delivery, not repeating it. Given up after a minute or once the input is empty.
+    fn finish_interrupted(&mut self, obs: &[Observation], writes: &mut Vec<Cmd>) {
+        if self.interrupted.is_empty() {
+            return;
+        }
+        for o in obs {
+            let Some((text, since)) = self.interrupted.get(&o.agent) else {
+                continue;
+            };
+            let ours = o
+                .draft
+                .as_deref()
+                .is_some_and(|d| supervisor::draft_is_ours(d, text));
+            if ours {
+                if let Some(p) = &o.pane {
+                    writes.push(tcmd!["send-keys", "-t", p.as_str(), "Enter"]);
+                    say(&format!(
+                        "{} still had the last supervisor's unsent directive on its input line: submitted it",
+                        o.agent
+                    ));
+                }
+                self.interrupted.remove(&o.agent);
+            } else if since.elapsed() > Duration::from_secs(60)
+                || (o.input_visible && o.draft.is_none())
+            {
+                self.interrupted.remove(&o.agent);
+            }
+        }
     }
 
     fn reload_config(&mut self) {
@@ -558,7 +606,12 @@ impl Supervisor {
     }
 
     fn on_idle(&mut self, agent: &Agent, now: DateTime<Local>) {
-        if self.in_flight.contains_key(&agent.name) {
+        if self.in_flight.contains_key(&agent.name)
+            || self
+                .retry_after
+                .get(&agent.name)
+                .is_some_and(|t| Instant::now() < *t)
+        {
             return;
         }
         if self.memory.limits.remove(&agent.name).is_some() {
@@ -749,6 +802,11 @@ impl Supervisor {
             if self.memory.pending.remove(&o.agent).is_some() {
                 self.dirty = true;
             }
+            self.memory.pending_text.remove(&o.agent);
+            if o.result.is_ok() {
+                self.last_refusal.remove(&o.agent);
+                self.retry_after.remove(&o.agent);
+            }
             match (&o.purpose, &o.result) {
                 (Purpose::Wake { id, .. }, Ok(_)) => {
                     say(&format!("woke {} for {id}", o.agent));
@@ -767,7 +825,13 @@ impl Supervisor {
                 }
                 (p, Err(e)) => {
                     let typed = matches!(e, DeliveryError::NotSubmitted { .. });
-                    say(&format!("could not deliver to {}: {e}", o.agent));
+                    let msg = format!("could not deliver to {}: {e}", o.agent);
+                    if self.last_refusal.get(&o.agent) != Some(&msg) {
+                        say(&msg);
+                        self.last_refusal.insert(o.agent.clone(), msg);
+                    }
+                    self.retry_after
+                        .insert(o.agent.clone(), Instant::now() + REFUSAL_RETRY);
                     if typed {
                         continue; // something was typed: never type it again
                     }
