@@ -498,6 +498,33 @@ impl Validator<'_> {
         });
     }
 
+    /// Whether a window or agent name is valid and not taken yet (reported when not).
+    fn new_name(
+        &mut self,
+        kind: &str,
+        name: &Spanned<String>,
+        seen: &HashMap<String, usize>,
+    ) -> bool {
+        let n = name.get_ref();
+        if !valid_name(n) {
+            self.at(
+                name.span(),
+                format!(
+                    "the {kind} name `{n}` is not valid; expected 1-32 letters, digits, `_` or `-`"
+                ),
+            );
+            return false;
+        }
+        if let Some(first) = seen.get(n) {
+            self.at(
+                name.span(),
+                format!("a second {kind} named `{n}` (the first is on line {first}); {kind} names must be unique"),
+            );
+            return false;
+        }
+        true
+    }
+
     fn duration(&mut self, value: &Option<Spanned<String>>, default: Duration) -> Duration {
         match value {
             None => default,
@@ -671,17 +698,7 @@ impl Validator<'_> {
             let wspan = w.span();
             let w = w.into_inner();
             let wname = w.name.get_ref().clone();
-            if !valid_name(&wname) {
-                self.at(
-                    w.name.span(),
-                    format!("the window name `{wname}` is not valid; expected 1-32 letters, digits, `_` or `-`"),
-                );
-            } else if let Some(first) = window_names.get(&wname) {
-                self.at(
-                    w.name.span(),
-                    format!("a second window named `{wname}` (the first is on line {first}); window names must be unique"),
-                );
-            } else {
+            if self.new_name("window", &w.name, &window_names) {
                 window_names.insert(wname.clone(), line_col(self.text, w.name.span().start).0);
             }
             let raw_agents = w.agents.unwrap_or_default();
@@ -696,22 +713,12 @@ impl Validator<'_> {
                 let aspan = a.span();
                 let a = a.into_inner();
                 let name = a.name.get_ref().clone();
-                if !valid_name(&name) {
-                    self.at(
-                        a.name.span(),
-                        format!("the agent name `{name}` is not valid; expected 1-32 letters, digits, `_` or `-`"),
-                    );
-                } else if let Some(first) = agent_names.get(&name) {
-                    self.at(
-                        a.name.span(),
-                        format!("a second agent named `{name}` (the first is on line {first}); agent names must be unique"),
-                    );
-                } else if name == operator {
+                if name == operator {
                     self.at(
                         a.name.span(),
                         format!("the agent `{name}` has the operator's name; rename the agent or set [team] operator"),
                     );
-                } else {
+                } else if self.new_name("agent", &a.name, &agent_names) {
                     agent_names.insert(name.clone(), line_col(self.text, a.name.span().start).0);
                 }
                 if let Some(r) = &a.reports_to {

@@ -38,6 +38,22 @@ report_at = ""
     std::fs::write(dir.join("atlas.toml"), text).unwrap();
 }
 
+/// `kill -9` the supervisor and wait until its pane shows dead.
+fn kill_supervisor(server: &Server) {
+    let sup = server
+        .try_run(&["list-panes", "-t", "=sup:=supervisor", "-F", "#{pane_pid}"])
+        .unwrap();
+    std::process::Command::new("kill")
+        .args(["-9", sup.trim()])
+        .status()
+        .unwrap();
+    wait_for(WAIT, "the supervisor pane dead", || {
+        server
+            .try_run(&["list-panes", "-t", "=sup:=supervisor", "-F", "#{pane_dead}"])
+            .filter(|s| s.trim() == "1")
+    });
+}
+
 fn up(server: &Server, dir: &Path) {
     let o = output(server.atlas(dir).arg("up"));
     assert!(o.status.success(), "up: {}", stderr(&o));
@@ -203,18 +219,7 @@ fn a_handoff_wakes_an_idle_agent_exactly_once_even_across_a_supervisor_restart()
     );
 
     // Kill the supervisor mid-night; `atlas up` brings it back.
-    let sup = server
-        .try_run(&["list-panes", "-t", "=sup:=supervisor", "-F", "#{pane_pid}"])
-        .unwrap();
-    std::process::Command::new("kill")
-        .args(["-9", sup.trim()])
-        .status()
-        .unwrap();
-    wait_for(WAIT, "the supervisor pane dead", || {
-        server
-            .try_run(&["list-panes", "-t", "=sup:=supervisor", "-F", "#{pane_dead}"])
-            .filter(|s| s.trim() == "1")
-    });
+    kill_supervisor(&server);
     let o = output(server.atlas(dir.path()).arg("up"));
     assert!(
         stdout(&o).contains("started the supervisor"),
@@ -291,18 +296,7 @@ fn queued_work_is_handed_out_in_order_one_at_a_time_and_never_twice() {
         assert_eq!(r["agent"], "Rec");
     }
     // A fourth item after a restart of the supervisor is handed out, the first three not again.
-    let sup = server
-        .try_run(&["list-panes", "-t", "=sup:=supervisor", "-F", "#{pane_pid}"])
-        .unwrap();
-    std::process::Command::new("kill")
-        .args(["-9", sup.trim()])
-        .status()
-        .unwrap();
-    wait_for(WAIT, "the supervisor pane dead", || {
-        server
-            .try_run(&["list-panes", "-t", "=sup:=supervisor", "-F", "#{pane_dead}"])
-            .filter(|s| s.trim() == "1")
-    });
+    kill_supervisor(&server);
     assert!(
         output(
             server
@@ -404,18 +398,7 @@ fn a_delivery_interrupted_by_a_supervisor_kill_is_submitted_not_retyped() {
     wait_for(WAIT, "the supervisor's memory", || {
         memory.exists().then_some(())
     });
-    let sup = server
-        .try_run(&["list-panes", "-t", "=sup:=supervisor", "-F", "#{pane_pid}"])
-        .unwrap();
-    std::process::Command::new("kill")
-        .args(["-9", sup.trim()])
-        .status()
-        .unwrap();
-    wait_for(WAIT, "the supervisor pane dead", || {
-        server
-            .try_run(&["list-panes", "-t", "=sup:=supervisor", "-F", "#{pane_dead}"])
-            .filter(|s| s.trim() == "1")
-    });
+    kill_supervisor(&server);
     // What a supervisor killed mid-delivery leaves: the text typed, no Enter, and its record.
     let text = "Next item from your work queue: the interrupted one. When done, report back.";
     server.run(&["send-keys", "-t", &rec, "-l", "--", text]);
