@@ -140,7 +140,7 @@ const SHELL: Builtin = Builtin {
     starting: &[],
 };
 
-/// The built-in demo agent (`atlas demo-agent`), exactly as /work/DEMO-SCREEN.md draws it.
+/// The built-in demo agent (`atlas demo-agent`), exactly as docs/DEMO-AGENT.md draws it.
 const DEMO: Builtin = Builtin {
     name: "demo",
     // The busy line is always the bottom line while it works.
