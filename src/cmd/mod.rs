@@ -143,10 +143,6 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     }
 }
 
-/// Not built yet: says so plainly (exit 1) instead of pretending.
-pub fn not_yet(what: &str) -> Result<Exit> {
-    anyhow::bail!("`atlas {what}` is not built yet")
-}
 
 /// The pane of an agent, or an error saying it is missing (exit 1) and what to do.
 pub fn require_pane(ctx: &Ctx, team: &Team, agent: &str) -> Result<crate::tmux::PaneInfo> {
