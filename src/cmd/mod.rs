@@ -143,7 +143,6 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     }
 }
 
-
 /// The pane of an agent, or an error saying it is missing (exit 1) and what to do.
 pub fn require_pane(ctx: &Ctx, team: &Team, agent: &str) -> Result<crate::tmux::PaneInfo> {
     let panes = ctx.tmux.panes(&team.session)?;
