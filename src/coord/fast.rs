@@ -160,8 +160,6 @@ struct Block<'a> {
     header: Header<'a>,
     status: Option<&'a str>,
     re: Option<&'a str>,
-    /// The last key line was `Status:` or `Re:` (so a text line would continue it).
-    open: bool,
     /// Read this entry the full way.
     slow: bool,
 }
@@ -181,19 +179,12 @@ fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize
         Err(_) => owned.insert(String::from_utf8_lossy(bytes).into_owned()),
     };
     let b = text.as_bytes();
-    let mut count = 0;
     let mut block: Option<Block<'_>> = None;
-    let mut line = 0; // lines before the current one
-    let mut start = 0;
-    let mut newlines = memchr::memchr_iter(b'\n', b);
-    while start < b.len() {
-        let end = match newlines.next() {
-            Some(i) => {
-                count += 1;
-                i
-            }
-            None => b.len(),
-        };
+    // Only the lines that start with `#`, `s` or `r` (any case) are looked at; the others
+    // matter only after a `Status:` or `Re:` line, and are looked at from there.
+    let mut lines = Lines::new(b);
+    while let Some((start, line)) = lines.next_interesting() {
+        let end = lines.line_end(start);
         if b[start..].starts_with(b"## [") {
             if let Some(done) = block.take() {
                 finish(text, done, start, names, out, nl);
@@ -202,57 +193,204 @@ fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize
             if let Ok(header) = parse_header(id) {
                 block = Some(Block {
                     start,
-                    line: line + 1,
+                    line,
                     header,
                     status: None,
                     re: None,
-                    open: false,
                     slow: false,
                 });
             }
         } else if let Some(e) = block.as_mut().filter(|e| !e.slow) {
-            let c = b.get(start).map_or(0, |c| c | 0x20);
-            if c == b's' || c == b'r' || e.open {
-                let t = trim_end(&text[start..end]);
-                // The usual spellings first, then any key.
-                let key = if let Some(rest) = t.strip_prefix("Status:") {
-                    Some(("Status", rest)).filter(|_| rest.is_empty() || rest.starts_with(' '))
-                } else if let Some(rest) = t.strip_prefix("Task:") {
-                    Some(("Task", rest)).filter(|_| rest.is_empty() || rest.starts_with(' '))
-                } else {
-                    None
+            let t = trim_end(&text[start..end]);
+            // The usual spelling first, then any key.
+            let key = match t.strip_prefix("Status:") {
+                Some(rest) if rest.is_empty() || rest.starts_with(' ') => Some(("Status", rest)),
+                _ => key_line(t),
+            };
+            if let Some((k, rest)) = key {
+                let value = || unescape(trim_start(rest)).0;
+                let open = match Key::of(k) {
+                    Key::Status => {
+                        e.status = Some(value());
+                        true
+                    }
+                    Key::Re => {
+                        e.re = Some(value());
+                        true
+                    }
+                    _ => false,
                 };
-                match key.or_else(|| key_line(t)) {
-                    Some((k, rest)) => {
-                        let value = || unescape(trim_start(rest)).0;
-                        match Key::of(k) {
-                            Key::Status => {
-                                e.status = Some(value());
-                                e.open = true;
-                            }
-                            Key::Re => {
-                                e.re = Some(value());
-                                e.open = true;
-                            }
-                            _ => e.open = false,
-                        }
-                    }
-                    None => {
-                        if e.open && !trim_start(t).is_empty() {
-                            e.slow = true;
-                        }
-                    }
+                // A `Status:` or `Re:` value that goes on over more lines: read the
+                // entry the full way. (Blank lines in between do not end it.)
+                if open && continues(text, end, &lines) {
+                    e.slow = true;
                 }
             }
         }
-        line += 1;
-        start = end + 1;
     }
     if let Some(done) = block.take() {
         finish(text, done, b.len(), names, out, nl);
     }
-    out.newlines = count;
+    out.newlines = lines.newlines();
     out.owned = owned;
+}
+
+/// Whether the value on the line ending at `end` goes on: the next line that is not blank
+/// is neither a key line nor a header.
+fn continues(text: &str, end: usize, lines: &Lines<'_>) -> bool {
+    let mut at = end + 1;
+    while at < text.len() {
+        let stop = lines.line_end(at);
+        let t = trim_end(&text[at..stop]);
+        if !trim_start(t).is_empty() {
+            return !(text.as_bytes()[at..].starts_with(b"## [") || key_line(t).is_some());
+        }
+        at = stop + 1;
+    }
+    false
+}
+
+/// The lines of a part, 64 bytes at a time: a bit mask of the newlines and one of the
+/// bytes a line worth looking at starts with (`#`, `s`, `r`, any case), so the lines in
+/// between cost nothing and line numbers are counted with `count_ones`.
+struct Lines<'a> {
+    b: &'a [u8],
+    /// The start of the current 64-byte chunk.
+    base: usize,
+    /// The current chunk's newlines.
+    newlines: u64,
+    /// The current chunk's interesting line starts not yet handed out.
+    todo: u64,
+    /// Newlines before the current chunk.
+    before: usize,
+    /// Whether the byte at `base` starts a line.
+    carry: u64,
+    /// Whether the first chunk was loaded.
+    started: bool,
+}
+
+impl<'a> Lines<'a> {
+    fn new(b: &'a [u8]) -> Lines<'a> {
+        Lines {
+            b,
+            base: 0,
+            newlines: 0,
+            todo: 0,
+            before: 0,
+            carry: 1,
+            started: false,
+        }
+    }
+
+    /// Load the chunk at `self.base`.
+    fn load(&mut self) {
+        let (newlines, marks) = masks(&self.b[self.base..]);
+        self.newlines = newlines;
+        self.todo = ((newlines << 1) | self.carry) & marks;
+        self.carry = newlines >> 63;
+    }
+
+    /// The next line that starts with `#`, `s` or `r`: its start and its 1-based number.
+    fn next_interesting(&mut self) -> Option<(usize, usize)> {
+        if !self.started {
+            self.started = true;
+            if self.b.is_empty() {
+                return None;
+            }
+            self.load();
+        }
+        loop {
+            if self.todo != 0 {
+                let j = self.todo.trailing_zeros();
+                self.todo &= self.todo - 1;
+                let below = self.newlines & ((1u64 << j) - 1);
+                let line = self.before + below.count_ones() as usize + 1;
+                return Some((self.base + j as usize, line));
+            }
+            self.before += self.newlines.count_ones() as usize;
+            self.base += 64;
+            if self.base >= self.b.len() {
+                self.newlines = 0;
+                return None;
+            }
+            self.load();
+        }
+    }
+
+    /// Where the line starting at `start` ends (its `\n`, or the end of the part).
+    fn line_end(&self, start: usize) -> usize {
+        // In the current chunk, the newline mask says.
+        if start >= self.base && start < self.base + 64 {
+            let rest = self.newlines >> (start - self.base);
+            if rest != 0 {
+                return start + rest.trailing_zeros() as usize;
+            }
+            let next = (self.base + 64).min(self.b.len());
+            return memchr::memchr(b'\n', &self.b[next..]).map_or(self.b.len(), |i| next + i);
+        }
+        memchr::memchr(b'\n', &self.b[start..]).map_or(self.b.len(), |i| start + i)
+    }
+
+    /// How many newlines the part holds (once every line was handed out).
+    fn newlines(&self) -> usize {
+        self.before + self.newlines.count_ones() as usize
+    }
+}
+
+/// The newlines and the interesting bytes (`#`, `s`, `r`, `S`, `R`) of the first 64 bytes
+/// of `b` (fewer at the end: the rest count as neither).
+fn masks(b: &[u8]) -> (u64, u64) {
+    let mut chunk = [0u8; 64];
+    let c: &[u8; 64] = match b.first_chunk::<64>() {
+        Some(c) => c,
+        None => {
+            chunk[..b.len()].copy_from_slice(b);
+            &chunk
+        }
+    };
+    masks64(c)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn masks64(c: &[u8; 64]) -> (u64, u64) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let (mut newlines, mut marks) = (0u64, 0u64);
+    // SAFETY: SSE2 is part of every x86_64 processor; the 16 bytes loaded at `16 * k` are
+    // inside `c`, and `loadu` takes any alignment.
+    unsafe {
+        let nl = _mm_set1_epi8(b'\n' as i8);
+        let hash = _mm_set1_epi8(b'#' as i8);
+        let lower = _mm_set1_epi8(0x20);
+        let s = _mm_set1_epi8(b's' as i8);
+        let r = _mm_set1_epi8(b'r' as i8);
+        for k in 0..4 {
+            let v = _mm_loadu_si128(c.as_ptr().add(16 * k).cast::<__m128i>());
+            let n = _mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) as u32;
+            let l = _mm_or_si128(v, lower);
+            let m = _mm_or_si128(
+                _mm_cmpeq_epi8(v, hash),
+                _mm_or_si128(_mm_cmpeq_epi8(l, s), _mm_cmpeq_epi8(l, r)),
+            );
+            let m = _mm_movemask_epi8(m) as u32;
+            newlines |= u64::from(n) << (16 * k);
+            marks |= u64::from(m) << (16 * k);
+        }
+    }
+    (newlines, marks)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn masks64(c: &[u8; 64]) -> (u64, u64) {
+    let (mut newlines, mut marks) = (0u64, 0u64);
+    for (j, &x) in c.iter().enumerate() {
+        let l = x | 0x20;
+        newlines |= u64::from(x == b'\n') << j;
+        marks |= u64::from(x == b'#' || l == b's' || l == b'r') << j;
+    }
+    (newlines, marks)
 }
 
 /// Turn a finished entry into a record.
@@ -593,6 +731,10 @@ mod tests {
         "\u{a0}\n",
         "Sé: ünïcödé\n",
         "\u{feff}\n",
+        // Longer than a 64-byte chunk.
+        "## [2026-04-11 01:17] A → B, a-recipient-with-a-very-long-name-that-goes-on-and-on, C\n",
+        "Status: BLOCKED on something that takes a long time to say, and then some more words\n",
+        "Notes: a long note line that is longer than sixty-four bytes, so it spans chunks\n",
     ];
 
     proptest! {
