@@ -15,13 +15,14 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read};
+use std::rc::Rc;
 use std::sync::{Arc, mpsc};
 
 use super::Status;
 use super::hash::{Fx, id_hash_of, name_hash, re_hash};
 use super::parse::{
     EntryView, Event, Header, Key, key_line, parse_header, read_block, recipients, trim_end,
-    trim_start, unescape,
+    trim_start, unescape, valid_time,
 };
 use super::rules::{Board, Ids, Name};
 
@@ -46,7 +47,30 @@ struct Names {
     hashes: Vec<u64>,
     /// A direct-mapped cache in front of `map`: (length and first 8 bytes, number + 1).
     slots: Vec<(u64, u32)>,
+    /// A direct-mapped cache of headers' text after the timestamp (` A → B, C`), which
+    /// repeats from entry to entry: what it says, read once.
+    heads: Vec<Option<Head>>,
 }
+
+/// A header's text after the timestamp, and its names if it is a valid header.
+type Head = (Box<str>, Option<Rc<Who>>);
+
+/// The names of a header (its text after the timestamp), numbered.
+#[derive(Debug)]
+struct Who {
+    from: u32,
+    /// The recipients, each once.
+    to: Vec<u32>,
+    /// The sender's [`name_hash`], then every recipient's as written (repeats included,
+    /// as [`super::hash::id_hash`] takes them).
+    hashes: Vec<u64>,
+}
+
+/// Headers' texts longer than this are not kept in the cache.
+const HEAD_MAX: usize = 160;
+
+/// How many headers' texts the cache holds (a power of two).
+const HEADS: usize = 512;
 
 impl Names {
     fn id(&mut self, name: &str) -> u32 {
@@ -66,6 +90,54 @@ impl Names {
         let n = self.lookup(name);
         self.slots[slot] = (tag, n.saturating_add(1));
         n
+    }
+
+    /// The names of a header that reads `[time]` then `tail`; `None` if it is not a
+    /// valid header (the same answer as [`parse_header`]).
+    fn head(&mut self, tail: &str) -> Option<Rc<Who>> {
+        if tail.len() > HEAD_MAX {
+            return self.who_of(tail).map(Rc::new);
+        }
+        let mut h = super::hash::FxHasher::default();
+        std::hash::Hasher::write(&mut h, tail.as_bytes());
+        let slot = (std::hash::Hasher::finish(&h).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32)
+            as usize
+            & (HEADS - 1);
+        if self.heads.is_empty() {
+            self.heads.resize_with(HEADS, || None);
+        }
+        if let Some((t, who)) = &self.heads[slot]
+            && **t == *tail
+        {
+            return who.clone();
+        }
+        let who = self.who_of(tail).map(Rc::new);
+        self.heads[slot] = Some((tail.into(), who.clone()));
+        who
+    }
+
+    /// Read a header's text after the timestamp (see [`Names::head`]).
+    fn who_of(&mut self, tail: &str) -> Option<Who> {
+        // Any valid timestamp: the rest of the header is checked the same way.
+        let mut id = String::with_capacity(tail.len() + 18);
+        id.push_str("[2000-01-01 00:00]");
+        id.push_str(tail);
+        let header = parse_header(&id).ok()?;
+        Some(self.who_of_header(&header))
+    }
+
+    fn who_of_header(&mut self, header: &Header<'_>) -> Who {
+        let from = self.id(header.from);
+        let mut to = Vec::new();
+        let mut hashes = vec![self.hashes[from as usize]];
+        for t in recipients(header.to_text) {
+            let n = self.id(t);
+            hashes.push(self.hashes[n as usize]);
+            if !to.contains(&n) {
+                to.push(n);
+            }
+        }
+        Who { from, to, hashes }
     }
 
     fn lookup(&mut self, name: &str) -> u32 {
@@ -109,44 +181,26 @@ struct Part {
 impl Part {
     fn push(
         &mut self,
-        names: &mut Names,
-        header: &Header<'_>,
+        time_text: &str,
+        who: &Who,
         status: Option<&str>,
         re: Option<&str>,
         line: usize,
         text: (usize, usize),
     ) {
         let start = self.to.len();
-        let mut count = 0;
-        for t in recipients(header.to_text) {
-            let n = names.id(t);
-            count += 1;
-            if !self.to[start..].contains(&n) {
-                self.to.push(n);
-            }
-        }
+        self.to.extend_from_slice(&who.to);
         let to = (
             u32::try_from(start).unwrap_or(u32::MAX),
             u32::try_from(self.to.len()).unwrap_or(u32::MAX),
         );
-        let from = names.id(header.from);
-        let h = |n: u32| names.hashes.get(n as usize).copied().unwrap_or(0);
-        // Every recipient, repeats included, as `id_hash` does.
-        let key = if self.to.len() - start == count {
-            id_hash_of(
-                header.time_text,
-                h(from),
-                self.to[start..].iter().map(|&n| h(n)),
-            )
-        } else {
-            super::hash::id_hash(header.time_text, header.from, recipients(header.to_text))
-        };
+        let key = id_hash_of(time_text, who.hashes[0], who.hashes[1..].iter().copied());
         self.recs.push(Rec {
             key,
             re: re.map(re_hash),
             line,
             text,
-            from,
+            from: who.from,
             to,
             kind: status.and_then(Status::parse),
         });
@@ -157,7 +211,8 @@ impl Part {
 struct Block<'a> {
     start: usize,
     line: usize,
-    header: Header<'a>,
+    time_text: &'a str,
+    who: Rc<Who>,
     status: Option<&'a str>,
     re: Option<&'a str>,
     /// Read this entry the full way.
@@ -190,11 +245,14 @@ fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize
                 finish(text, done, start, names, out, nl);
             }
             let id = trim_end(&text[start..end]).get(3..).unwrap_or("");
-            if let Ok(header) = parse_header(id) {
+            if let Some((time_text, tail)) = split_time(id)
+                && let Some(who) = names.head(tail)
+            {
                 block = Some(Block {
                     start,
                     line,
-                    header,
+                    time_text,
+                    who,
                     status: None,
                     re: None,
                     slow: false,
@@ -233,6 +291,23 @@ fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize
     }
     out.newlines = lines.newlines();
     out.owned = owned;
+}
+
+/// A header's text after `## ` cut into its timestamp and the rest, if the timestamp is
+/// valid (as [`parse_header`] reads it: up to the first `]`).
+fn split_time(id: &str) -> Option<(&str, &str)> {
+    let rest = id.strip_prefix('[')?;
+    let close = if rest.as_bytes().get(16) == Some(&b']') {
+        16
+    } else {
+        19
+    };
+    if rest.as_bytes().get(close) != Some(&b']') {
+        return None;
+    }
+    let time_text = rest.get(..close)?;
+    // A valid timestamp holds no `]`, so this `]` is the first one.
+    valid_time(time_text).then(|| (time_text, &rest[close + 1..]))
 }
 
 /// Whether the value on the line ending at `end` goes on: the next line that is not blank
@@ -403,16 +478,17 @@ fn finish(
     nl: &mut Vec<usize>,
 ) {
     if !e.slow {
-        out.push(names, &e.header, e.status, e.re, e.line, (e.start, end));
+        out.push(e.time_text, &e.who, e.status, e.re, e.line, (e.start, end));
         return;
     }
     read_block(&text[e.start..end], 0, e.line, false, nl, &mut |ev| {
         if let Event::Entry(v) = ev {
             let v: &EntryView<'_> = v;
             let (status, re) = v.status_and_re();
+            let who = names.who_of_header(&v.header);
             out.push(
-                names,
-                &v.header,
+                v.header.time_text,
+                &who,
                 status.as_deref(),
                 re.as_deref(),
                 e.line,
