@@ -50,6 +50,8 @@ struct Names {
     /// A direct-mapped cache of headers' text after the timestamp (` A → B, C`), which
     /// repeats from entry to entry: what it says, read once.
     heads: Vec<Option<Head>>,
+    /// The same for `Re:` values (their names are not numbered).
+    re_heads: Vec<Option<Head>>,
 }
 
 /// A header's text after the timestamp, and its names if it is a valid header.
@@ -95,34 +97,69 @@ impl Names {
     /// The names of a header that reads `[time]` then `tail`; `None` if it is not a
     /// valid header (the same answer as [`parse_header`]).
     fn head(&mut self, tail: &str) -> Option<Rc<Who>> {
+        self.cached(tail, true)
+    }
+
+    /// The key a `Re:` value names (the same as [`re_hash`]), its names not numbered.
+    fn re_key(&mut self, re: &str) -> Option<u64> {
+        let (time_text, tail) = split_time(super::hash::strip_re(re))?;
+        let who = self.cached(tail, false)?;
+        Some(id_hash_of(
+            time_text,
+            who.hashes[0],
+            who.hashes[1..].iter().copied(),
+        ))
+    }
+
+    /// [`Names::head`] (`named`) or the hashes only (for `Re:`), from the cache.
+    fn cached(&mut self, tail: &str, named: bool) -> Option<Rc<Who>> {
         if tail.len() > HEAD_MAX {
-            return self.who_of(tail).map(Rc::new);
+            return self.who_of(tail, named).map(Rc::new);
         }
         let mut h = super::hash::FxHasher::default();
         std::hash::Hasher::write(&mut h, tail.as_bytes());
         let slot = (std::hash::Hasher::finish(&h).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32)
             as usize
             & (HEADS - 1);
-        if self.heads.is_empty() {
-            self.heads.resize_with(HEADS, || None);
+        let heads = if named {
+            &mut self.heads
+        } else {
+            &mut self.re_heads
+        };
+        if heads.is_empty() {
+            heads.resize_with(HEADS, || None);
         }
-        if let Some((t, who)) = &self.heads[slot]
+        if let Some((t, who)) = &heads[slot]
             && **t == *tail
         {
             return who.clone();
         }
-        let who = self.who_of(tail).map(Rc::new);
-        self.heads[slot] = Some((tail.into(), who.clone()));
+        let who = self.who_of(tail, named).map(Rc::new);
+        let heads = if named {
+            &mut self.heads
+        } else {
+            &mut self.re_heads
+        };
+        heads[slot] = Some((tail.into(), who.clone()));
         who
     }
 
-    /// Read a header's text after the timestamp (see [`Names::head`]).
-    fn who_of(&mut self, tail: &str) -> Option<Who> {
+    /// Read a header's text after the timestamp (see [`Names::cached`]).
+    fn who_of(&mut self, tail: &str, named: bool) -> Option<Who> {
         // Any valid timestamp: the rest of the header is checked the same way.
         let mut id = String::with_capacity(tail.len() + 18);
         id.push_str("[2000-01-01 00:00]");
         id.push_str(tail);
         let header = parse_header(&id).ok()?;
+        if !named {
+            let mut hashes = vec![name_hash(header.from)];
+            hashes.extend(recipients(header.to_text).map(name_hash));
+            return Some(Who {
+                from: 0,
+                to: Vec::new(),
+                hashes,
+            });
+        }
         Some(self.who_of_header(&header))
     }
 
@@ -184,7 +221,7 @@ impl Part {
         time_text: &str,
         who: &Who,
         status: Option<&str>,
-        re: Option<&str>,
+        re: Option<Option<u64>>,
         line: usize,
         text: (usize, usize),
     ) {
@@ -197,7 +234,7 @@ impl Part {
         let key = id_hash_of(time_text, who.hashes[0], who.hashes[1..].iter().copied());
         self.recs.push(Rec {
             key,
-            re: re.map(re_hash),
+            re,
             line,
             text,
             from: who.from,
@@ -478,7 +515,8 @@ fn finish(
     nl: &mut Vec<usize>,
 ) {
     if !e.slow {
-        out.push(e.time_text, &e.who, e.status, e.re, e.line, (e.start, end));
+        let re = e.re.map(|re| names.re_key(re));
+        out.push(e.time_text, &e.who, e.status, re, e.line, (e.start, end));
         return;
     }
     read_block(&text[e.start..end], 0, e.line, false, nl, &mut |ev| {
@@ -490,7 +528,7 @@ fn finish(
                 v.header.time_text,
                 &who,
                 status.as_deref(),
-                re.as_deref(),
+                re.as_deref().map(re_hash),
                 e.line,
                 (e.start, end),
             );
