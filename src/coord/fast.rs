@@ -22,9 +22,9 @@ use super::Status;
 use super::hash::{Fx, id_hash_of, name_hash, re_hash};
 use super::parse::{
     EntryView, Event, Header, Key, key_line, parse_header, read_block, recipients, trim_end,
-    trim_start, unescape, valid_time,
+    trim_start, valid_time,
 };
-use super::rules::{Board, Ids, Name};
+use super::rules::{Board, Ids, Name, TextAt};
 
 /// The size of a window.
 const WINDOW: usize = 1 << 20;
@@ -96,28 +96,37 @@ impl Names {
 
     /// The names of a header that reads `[time]` then `tail`; `None` if it is not a
     /// valid header (the same answer as [`parse_header`]).
-    fn head(&mut self, tail: &str) -> Option<Rc<Who>> {
+    fn head(&mut self, tail: &[u8]) -> Result<Option<Rc<Who>>, NotUtf8> {
         self.cached(tail, true)
     }
 
     /// The key a `Re:` value names (the same as [`re_hash`]), its names not numbered.
-    fn re_key(&mut self, re: &str) -> Option<u64> {
-        let (time_text, tail) = split_time(super::hash::strip_re(re))?;
-        let who = self.cached(tail, false)?;
-        Some(id_hash_of(
+    fn re_key(&mut self, re: &[u8]) -> Result<Option<u64>, NotUtf8> {
+        let re = match strip_re_bytes(re) {
+            Some(re) => re,
+            None => super::hash::strip_re(str_of(re)?).as_bytes(),
+        };
+        let Some((time_text, tail)) = split_time(re) else {
+            return Ok(None);
+        };
+        let Some(who) = self.cached(tail, false)? else {
+            return Ok(None);
+        };
+        Ok(Some(id_hash_of(
             time_text,
             who.hashes[0],
             who.hashes[1..].iter().copied(),
-        ))
+        )))
     }
 
     /// [`Names::head`] (`named`) or the hashes only (for `Re:`), from the cache.
-    fn cached(&mut self, tail: &str, named: bool) -> Option<Rc<Who>> {
+    /// A tail found in the cache is UTF-8 (it equals one that was checked).
+    fn cached(&mut self, tail: &[u8], named: bool) -> Result<Option<Rc<Who>>, NotUtf8> {
         if tail.len() > HEAD_MAX {
-            return self.who_of(tail, named).map(Rc::new);
+            return Ok(self.who_of(str_of(tail)?, named).map(Rc::new));
         }
         let mut h = super::hash::FxHasher::default();
-        std::hash::Hasher::write(&mut h, tail.as_bytes());
+        std::hash::Hasher::write(&mut h, tail);
         let slot = (std::hash::Hasher::finish(&h).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32)
             as usize
             & (HEADS - 1);
@@ -130,10 +139,11 @@ impl Names {
             heads.resize_with(HEADS, || None);
         }
         if let Some((t, who)) = &heads[slot]
-            && **t == *tail
+            && t.as_bytes() == tail
         {
-            return who.clone();
+            return Ok(who.clone());
         }
+        let tail = str_of(tail)?;
         let who = self.who_of(tail, named).map(Rc::new);
         let heads = if named {
             &mut self.heads
@@ -141,7 +151,7 @@ impl Names {
             &mut self.re_heads
         };
         heads[slot] = Some((tail.into(), who.clone()));
-        who
+        Ok(who)
     }
 
     /// Read a header's text after the timestamp (see [`Names::cached`]).
@@ -250,8 +260,8 @@ struct Block<'a> {
     line: usize,
     time_text: &'a str,
     who: Rc<Who>,
-    status: Option<&'a str>,
-    re: Option<&'a str>,
+    status: Option<&'a [u8]>,
+    re: Option<&'a [u8]>,
     /// Read this entry the full way.
     slow: bool,
 }
@@ -263,14 +273,35 @@ fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize
     out.to.clear();
     out.owned = None;
     out.recs.reserve(bytes.len() / 128);
-    let mut owned = None;
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        // Invalid UTF-8 is replaced as the reader does entry by entry: replacement never
-        // makes or eats a `\n` or a `## [`, so the entries are the same.
-        Err(_) => owned.insert(String::from_utf8_lossy(bytes).into_owned()),
-    };
-    let b = text.as_bytes();
+    if read_lines(bytes, names, out, nl).is_err() {
+        // A line that matters is not UTF-8: read the part again with invalid bytes
+        // replaced, as the reader does entry by entry (replacement never makes or eats a
+        // `\n` or a `## [`, so the entries are the same).
+        out.recs.clear();
+        out.to.clear();
+        let owned = String::from_utf8_lossy(bytes).into_owned();
+        let _ = read_lines(owned.as_bytes(), names, out, nl);
+        out.owned = Some(owned);
+    }
+}
+
+/// A line that matters is not UTF-8.
+struct NotUtf8;
+
+/// A line of `b` as text.
+#[inline]
+fn line_str(b: &[u8], start: usize, end: usize) -> Result<&str, NotUtf8> {
+    str_of(&b[start..end])
+}
+
+/// [`read_part`], checking only the lines it reads for UTF-8 (the text of the entries is
+/// checked when the board keeps it, see [`Board::settle`]).
+fn read_lines(
+    b: &[u8],
+    names: &mut Names,
+    out: &mut Part,
+    nl: &mut Vec<usize>,
+) -> Result<(), NotUtf8> {
     let mut block: Option<Block<'_>> = None;
     // Only the lines that start with `#`, `s` or `r` (any case) are looked at; the others
     // matter only after a `Status:` or `Re:` line, and are looked at from there.
@@ -279,11 +310,15 @@ fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize
         let end = lines.line_end(start);
         if b[start..].starts_with(b"## [") {
             if let Some(done) = block.take() {
-                finish(text, done, start, names, out, nl);
+                finish(b, done, start, names, out, nl)?;
             }
-            let id = trim_end(&text[start..end]).get(3..).unwrap_or("");
+            let line_bytes = match trim_end_ascii(&b[start..end]) {
+                Some(t) => t,
+                None => trim_end(line_str(b, start, end)?).as_bytes(),
+            };
+            let id = line_bytes.get(3..).unwrap_or_default();
             if let Some((time_text, tail)) = split_time(id)
-                && let Some(who) = names.head(tail)
+                && let Some(who) = names.head(tail)?
             {
                 block = Some(Block {
                     start,
@@ -296,70 +331,158 @@ fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize
                 });
             }
         } else if let Some(e) = block.as_mut().filter(|e| !e.slow) {
-            let t = trim_end(&text[start..end]);
-            // The usual spelling first, then any key.
-            let key = match t.strip_prefix("Status:") {
-                Some(rest) if rest.is_empty() || rest.starts_with(' ') => Some(("Status", rest)),
-                _ => key_line(t),
+            let key = match key_bytes(&b[start..end]) {
+                Some(key) => key,
+                // Not plain ASCII where it matters: read the line as text.
+                None => {
+                    key_line(trim_end(line_str(b, start, end)?)).map(|(k, r)| (k, r.as_bytes()))
+                }
             };
             if let Some((k, rest)) = key {
-                let value = || unescape(trim_start(rest)).0;
+                let value = || -> Result<&[u8], NotUtf8> {
+                    let v = match trim_start_ascii(rest) {
+                        Some(v) => v,
+                        None => trim_start(str_of(rest)?).as_bytes(),
+                    };
+                    let v = match v.strip_prefix(b"\\") {
+                        Some(v) => v.strip_suffix(b"\\").unwrap_or(v),
+                        None => v,
+                    };
+                    Ok(v)
+                };
                 let open = match Key::of(k) {
                     Key::Status => {
-                        e.status = Some(value());
+                        e.status = Some(value()?);
                         true
                     }
                     Key::Re => {
-                        e.re = Some(value());
+                        e.re = Some(value()?);
                         true
                     }
                     _ => false,
                 };
                 // A `Status:` or `Re:` value that goes on over more lines: read the
                 // entry the full way. (Blank lines in between do not end it.)
-                if open && continues(text, end, &lines) {
+                if open && continues(b, end, &lines)? {
                     e.slow = true;
                 }
             }
         }
     }
     if let Some(done) = block.take() {
-        finish(text, done, b.len(), names, out, nl);
+        finish(b, done, b.len(), names, out, nl)?;
     }
     out.newlines = lines.newlines();
-    out.owned = owned;
+    Ok(())
 }
 
 /// A header's text after `## ` cut into its timestamp and the rest, if the timestamp is
 /// valid (as [`parse_header`] reads it: up to the first `]`).
-fn split_time(id: &str) -> Option<(&str, &str)> {
-    let rest = id.strip_prefix('[')?;
-    let close = if rest.as_bytes().get(16) == Some(&b']') {
-        16
-    } else {
-        19
-    };
-    if rest.as_bytes().get(close) != Some(&b']') {
+fn split_time(id: &[u8]) -> Option<(&str, &[u8])> {
+    let rest = id.strip_prefix(b"[")?;
+    let close = if rest.get(16) == Some(&b']') { 16 } else { 19 };
+    if rest.get(close) != Some(&b']') {
         return None;
     }
-    let time_text = rest.get(..close)?;
     // A valid timestamp holds no `]`, so this `]` is the first one.
-    valid_time(time_text).then(|| (time_text, &rest[close + 1..]))
+    let time_text = ascii_str(&rest[..close]).filter(|t| valid_time(t))?;
+    Some((time_text, &rest[close + 1..]))
+}
+
+/// Bytes as text, if they are ASCII (checked fast).
+#[inline]
+fn ascii_str(b: &[u8]) -> Option<&str> {
+    if b.is_ascii() {
+        // SAFETY: ASCII is UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(b) })
+    } else {
+        None
+    }
+}
+
+/// Bytes as text: ASCII checked fast, then the full check.
+#[inline]
+fn str_of(b: &[u8]) -> Result<&str, NotUtf8> {
+    match ascii_str(b) {
+        Some(s) => Ok(s),
+        None => std::str::from_utf8(b).map_err(|_| NotUtf8),
+    }
+}
+
+/// [`trim_end`] on bytes, when the line ends in ASCII (else `None`: the text way, which
+/// also drops Unicode white space).
+#[inline]
+fn trim_end_ascii(b: &[u8]) -> Option<&[u8]> {
+    match b
+        .iter()
+        .rposition(|&c| !c.is_ascii_whitespace() && c != 0x0b)
+    {
+        None => Some(&b[..0]),
+        Some(n) => (b[n] < 0x80).then(|| &b[..=n]),
+    }
+}
+
+/// [`key_line`] of the line (white space at its end dropped) on bytes, when the line is
+/// ASCII where it matters (else `None`: read it as text).
+fn key_bytes(line: &[u8]) -> Option<Option<(&str, &[u8])>> {
+    let line = trim_end_ascii(line)?;
+    let Some(&first) = line.first() else {
+        return Some(None);
+    };
+    if !first.is_ascii_alphabetic() {
+        return Some(None);
+    }
+    let i = line
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))
+        .unwrap_or(line.len());
+    if line.get(i) != Some(&b':') {
+        return Some(None);
+    }
+    let rest = &line[i + 1..];
+    match rest.first() {
+        None => {}
+        Some(c) if c.is_ascii_whitespace() || *c == 0x0b => {}
+        // White space beyond ASCII, or not: read it as text.
+        Some(c) if *c >= 0x80 => return None,
+        Some(_) => return Some(None),
+    }
+    let key = ascii_str(&line[..i])?;
+    Some(Some((key, rest)))
+}
+
+/// [`super::hash::strip_re`] on bytes, when both ends are ASCII (else `None`).
+fn strip_re_bytes(b: &[u8]) -> Option<&[u8]> {
+    let t = trim_end_ascii(b)?;
+    let t = trim_start_ascii(t)?;
+    trim_start_ascii(t.strip_prefix(b"## ").unwrap_or(t))
+}
+
+/// [`trim_start`] on bytes, when the text starts with ASCII after the white space.
+#[inline]
+fn trim_start_ascii(b: &[u8]) -> Option<&[u8]> {
+    match b
+        .iter()
+        .position(|&c| !c.is_ascii_whitespace() && c != 0x0b)
+    {
+        None => Some(&b[b.len()..]),
+        Some(n) => (b[n] < 0x80).then(|| &b[n..]),
+    }
 }
 
 /// Whether the value on the line ending at `end` goes on: the next line that is not blank
 /// is neither a key line nor a header.
-fn continues(text: &str, end: usize, lines: &Lines<'_>) -> bool {
+fn continues(b: &[u8], end: usize, lines: &Lines<'_>) -> Result<bool, NotUtf8> {
     let mut at = end + 1;
-    while at < text.len() {
+    while at < b.len() {
         let stop = lines.line_end(at);
-        let t = trim_end(&text[at..stop]);
+        let t = trim_end(line_str(b, at, stop)?);
         if !trim_start(t).is_empty() {
-            return !(text.as_bytes()[at..].starts_with(b"## [") || key_line(t).is_some());
+            return Ok(!(b[at..].starts_with(b"## [") || key_line(t).is_some()));
         }
         at = stop + 1;
     }
-    false
+    Ok(false)
 }
 
 /// The lines of a part, 64 bytes at a time: a bit mask of the newlines and one of the
@@ -507,33 +630,48 @@ fn masks64(c: &[u8; 64]) -> (u64, u64) {
 
 /// Turn a finished entry into a record.
 fn finish(
-    text: &str,
+    b: &[u8],
     e: Block<'_>,
     end: usize,
     names: &mut Names,
     out: &mut Part,
     nl: &mut Vec<usize>,
-) {
+) -> Result<(), NotUtf8> {
     if !e.slow {
-        let re = e.re.map(|re| names.re_key(re));
-        out.push(e.time_text, &e.who, e.status, re, e.line, (e.start, end));
-        return;
+        let re = match e.re {
+            Some(re) => Some(names.re_key(re)?),
+            None => None,
+        };
+        let status = match e.status {
+            Some(s) => Some(str_of(s)?),
+            None => None,
+        };
+        out.push(e.time_text, &e.who, status, re, e.line, (e.start, end));
+        return Ok(());
     }
-    read_block(&text[e.start..end], 0, e.line, false, nl, &mut |ev| {
-        if let Event::Entry(v) = ev {
-            let v: &EntryView<'_> = v;
-            let (status, re) = v.status_and_re();
-            let who = names.who_of_header(&v.header);
-            out.push(
-                v.header.time_text,
-                &who,
-                status.as_deref(),
-                re.as_deref().map(re_hash),
-                e.line,
-                (e.start, end),
-            );
-        }
-    });
+    read_block(
+        line_str(b, e.start, end)?,
+        0,
+        e.line,
+        false,
+        nl,
+        &mut |ev| {
+            if let Event::Entry(v) = ev {
+                let v: &EntryView<'_> = v;
+                let (status, re) = v.status_and_re();
+                let who = names.who_of_header(&v.header);
+                out.push(
+                    v.header.time_text,
+                    &who,
+                    status.as_deref(),
+                    re.as_deref().map(re_hash),
+                    e.line,
+                    (e.start, end),
+                );
+            }
+        },
+    );
+    Ok(())
 }
 
 /// Read a whole coordination file into a board, on every core: the same board as
@@ -588,9 +726,10 @@ fn worker(jobs: &mpsc::Receiver<Job>, done: &mpsc::Sender<Done>) {
 }
 
 /// Feed one part's records to the board, in file order.
-fn apply(board: &mut Board, part: &Part, text: &[u8], map: &[Name], line_base: &mut usize) {
+/// `offset` is where the part starts in its window; the window is given to
+/// [`Board::settle`] once all its parts were applied.
+fn apply(board: &mut Board, part: &Part, offset: usize, map: &[Name], line_base: &mut usize) {
     let mut to: Vec<Name> = Vec::new();
-    let text = part.owned.as_deref().map_or(text, str::as_bytes);
     for r in &part.recs {
         to.clear();
         let (a, z) = (r.to.0 as usize, r.to.1 as usize);
@@ -605,7 +744,13 @@ fn apply(board: &mut Board, part: &Part, text: &[u8], map: &[Name], line_base: &
                 re: r.re,
             },
             *line_base + r.line,
-            text.get(r.text.0..r.text.1),
+            match &part.owned {
+                // Read again with invalid bytes replaced: the text is here.
+                Some(owned) => {
+                    TextAt::Here(owned.as_bytes().get(r.text.0..r.text.1).unwrap_or_default())
+                }
+                None => TextAt::Window(offset + r.text.0, r.text.1 - r.text.0),
+            },
             None,
         );
     }
@@ -641,7 +786,8 @@ pub fn read_board_with(
         let (mut names, mut part, mut nl) = (Names::default(), Part::default(), Vec::new());
         read_part(&buf[start..len], &mut names, &mut part, &mut nl);
         let map: Vec<Name> = names.list.iter().map(|n| board.name_id(n)).collect();
-        apply(&mut board, &part, &buf[start..len], &map, &mut 0);
+        apply(&mut board, &part, start, &map, &mut 0);
+        board.settle(&buf);
         return Ok(board);
     }
     let finder = memchr::memmem::Finder::new(b"\n## [");
@@ -677,15 +823,10 @@ pub fn read_board_with(
                 for name in &done.new_names {
                     maps[k].push(board.name_id(name));
                 }
-                apply(
-                    board,
-                    &done.part,
-                    &f.buf[w[0]..w[1]],
-                    &maps[k],
-                    &mut line_base,
-                );
+                apply(board, &done.part, w[0], &maps[k], &mut line_base);
                 free_parts.push(done.part);
             }
+            board.settle(&f.buf);
             if let Ok(b) = Arc::try_unwrap(f.buf) {
                 free_bufs.push(b);
             }

@@ -31,9 +31,7 @@ impl Hasher for FxHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
+            self.add(short_word(rest));
         }
     }
 
@@ -60,6 +58,21 @@ impl Hasher for FxHasher {
     #[inline]
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+/// 1 to 7 bytes as a little-endian word, zero-extended, without a call to `memcpy`
+/// (overlapping loads).
+#[inline]
+fn short_word(r: &[u8]) -> u64 {
+    let n = r.len();
+    if n >= 4 {
+        let lo = u64::from(u32::from_le_bytes([r[0], r[1], r[2], r[3]]));
+        let hi = u64::from(u32::from_le_bytes([r[n - 4], r[n - 3], r[n - 2], r[n - 1]]));
+        lo | (hi << ((n - 4) * 8))
+    } else {
+        let (a, b, c) = (u64::from(r[0]), u64::from(r[n / 2]), u64::from(r[n - 1]));
+        a | (b << (n / 2 * 8)) | (c << ((n - 1) * 8))
     }
 }
 
@@ -124,5 +137,20 @@ pub fn same_id(a: &str, b: &str) -> bool {
                 && recipients(x.to_text).eq(recipients(y.to_text))
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_word;
+
+    #[test]
+    fn short_words_are_the_bytes_zero_extended() {
+        let bytes = [0x11u8, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77];
+        for n in 1..=7 {
+            let mut w = [0u8; 8];
+            w[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(short_word(&bytes[..n]), u64::from_le_bytes(w), "{n} bytes");
+        }
     }
 }

@@ -111,9 +111,24 @@ struct Pending {
     kind: Option<Status>,
     key: u64,
     latest: bool,
-    /// Where the entry's text is in the board's arena (when it came from the reader).
+    /// Where the entry's text is in the board's arena (when it came from the reader), or
+    /// in the window being read (see [`Board::settle`]).
     text: Option<(usize, usize)>,
+    /// `text` is in the window being read, not in the arena.
+    windowed: bool,
     entry: OnceCell<Box<Entry>>,
+}
+
+/// Where an entry's text is, for [`Board::apply_ids`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum TextAt<'a> {
+    /// Nowhere (the entry is given whole).
+    Nowhere,
+    /// Here (UTF-8): copied if the entry waits for answers.
+    Here(&'a [u8]),
+    /// At this place (start, length) in the window being read, not checked for UTF-8 yet:
+    /// kept by [`Board::settle`] if the entry still waits for answers by then.
+    Window(usize, usize),
 }
 
 /// Read an entry back from its text (the header line first), numbering it `line`.
@@ -161,6 +176,8 @@ pub struct Board {
     /// recipient.
     by_pair: HashMap<(Name, Name), Vec<u64>, Fx>,
     scratch: Vec<Name>,
+    /// The pending entries whose text is still in the window being read.
+    windowed: Vec<u64>,
 }
 
 /// One pending entry as saved in a [`Snapshot`].
@@ -212,6 +229,7 @@ impl Board {
             by_id: HashMap::default(),
             by_pair: HashMap::default(),
             scratch: Vec::new(),
+            windowed: Vec::new(),
         };
         b.operator = b.intern(operator);
         b
@@ -254,7 +272,7 @@ impl Board {
             key: id_hash(e.header.time_text, e.header.from, e.to()),
             re: re.as_deref(),
         };
-        self.apply(facts, e.line, Some(e.text.as_bytes()), None);
+        self.apply(facts, e.line, TextAt::Here(e.text.as_bytes()), None);
     }
 
     /// Add the next entry of the file (file order).
@@ -276,14 +294,14 @@ impl Board {
             key,
             re: re.as_deref(),
         };
-        self.apply(facts, line, None, Some(entry));
+        self.apply(facts, line, TextAt::Nowhere, Some(entry));
     }
 
     fn apply<'a, I: Iterator<Item = &'a str>>(
         &mut self,
         facts: Facts<'a, I>,
         line: usize,
-        text: Option<&[u8]>,
+        text: TextAt<'_>,
         entry: Option<Entry>,
     ) {
         let from = self.intern(facts.from);
@@ -323,7 +341,7 @@ impl Board {
         &mut self,
         facts: Ids<'_>,
         line: usize,
-        text: Option<&[u8]>,
+        text: TextAt<'_>,
         entry: Option<Entry>,
     ) {
         self.entries += 1;
@@ -368,12 +386,19 @@ impl Board {
             for &t in to {
                 self.by_pair.entry((t, from)).or_default().push(seq);
             }
-            let text = text.map(|t| {
-                let start = self.arena.len();
-                self.arena.extend_from_slice(t);
-                self.arena_live += t.len();
-                (start, t.len())
-            });
+            let (text, windowed) = match text {
+                TextAt::Nowhere => (None, false),
+                TextAt::Here(t) => {
+                    let start = self.arena.len();
+                    self.arena.extend_from_slice(t);
+                    self.arena_live += t.len();
+                    (Some((start, t.len())), false)
+                }
+                TextAt::Window(start, len) => {
+                    self.windowed.push(seq);
+                    (Some((start, len)), true)
+                }
+            };
             self.pending.insert(
                 seq,
                 Pending {
@@ -385,6 +410,7 @@ impl Board {
                     key: facts.key,
                     latest: true,
                     text,
+                    windowed,
                     entry: entry.map_or_else(OnceCell::new, |e| OnceCell::from(Box::new(e))),
                 },
             );
@@ -413,7 +439,9 @@ impl Board {
         }
         if p.open.is_empty() {
             let key = p.key;
-            if let Some((_, len)) = p.text {
+            if let Some((_, len)) = p.text
+                && !p.windowed
+            {
                 self.arena_live -= len;
             }
             self.pending.remove(&seq);
@@ -433,6 +461,7 @@ impl Board {
         let mut live: Vec<(usize, usize, u64)> = self
             .pending
             .values()
+            .filter(|p| !p.windowed)
             .filter_map(|p| p.text.map(|(start, len)| (start, len, p.seq)))
             .collect();
         live.sort_unstable();
@@ -445,6 +474,27 @@ impl Board {
             at += len;
         }
         self.arena.truncate(at);
+    }
+
+    /// Keep the texts of the entries read from `window` (see [`TextAt::Window`]) that
+    /// still wait for answers, before the window goes; invalid UTF-8 is replaced, as the
+    /// reader does.
+    pub(crate) fn settle(&mut self, window: &[u8]) {
+        for seq in std::mem::take(&mut self.windowed) {
+            let Some(p) = self.pending.get_mut(&seq) else {
+                continue;
+            };
+            let Some((start, len)) = p.text.filter(|_| p.windowed) else {
+                continue;
+            };
+            let bytes = window.get(start..start + len).unwrap_or_default();
+            let text = String::from_utf8_lossy(bytes);
+            let at = self.arena.len();
+            self.arena.extend_from_slice(text.as_bytes());
+            self.arena_live += text.len();
+            p.text = Some((at, text.len()));
+            p.windowed = false;
+        }
     }
 
     fn entry_of<'a>(&'a self, p: &'a Pending) -> &'a Entry {
@@ -602,6 +652,7 @@ impl Board {
                     key,
                     latest: saved.latest,
                     text: Some((start, saved.text.len())),
+                    windowed: false,
                     entry: OnceCell::from(Box::new(entry)),
                 },
             );
