@@ -385,8 +385,49 @@ fn split_time(id: &[u8]) -> Option<(&str, &[u8])> {
         return None;
     }
     // A valid timestamp holds no `]`, so this `]` is the first one.
-    let time_text = ascii_str(&rest[..close]).filter(|t| valid_time(t))?;
+    let time_text = ascii_str(&rest[..close]).filter(|t| quick_valid_time(t))?;
     Some((time_text, &rest[close + 1..]))
+}
+
+thread_local! {
+    /// The last date [`quick_valid_time`] found valid (`YYYY-MM-DD`).
+    static LAST_DATE: std::cell::Cell<[u8; 10]> = const { std::cell::Cell::new([0; 10]) };
+}
+
+/// [`valid_time`], with the date checked once for a run of entries of the same day.
+fn quick_valid_time(t: &str) -> bool {
+    let b = t.as_bytes();
+    let Some(date) = b.first_chunk::<10>() else {
+        return false;
+    };
+    if LAST_DATE.get() != *date {
+        if !valid_time(t) {
+            return false;
+        }
+        LAST_DATE.set(*date);
+        return true;
+    }
+    // The same valid date: the time of day only.
+    let d = |i: usize| {
+        b.get(i)
+            .copied()
+            .filter(u8::is_ascii_digit)
+            .map(|c| c - b'0')
+    };
+    let two = |i: usize| Some(d(i)? * 10 + d(i + 1)?);
+    let ok = |i: usize, max: u8| two(i).is_some_and(|v| v < max);
+    match b.len() {
+        16 => b[10] == b' ' && b[13] == b':' && ok(11, 24) && ok(14, 60),
+        19 => {
+            b[10] == b' '
+                && b[13] == b':'
+                && b[16] == b':'
+                && ok(11, 24)
+                && ok(14, 60)
+                && ok(17, 60)
+        }
+        _ => false,
+    }
 }
 
 /// Bytes as text, if they are ASCII (checked fast).
@@ -476,9 +517,20 @@ fn continues(b: &[u8], end: usize, lines: &Lines<'_>) -> Result<bool, NotUtf8> {
     let mut at = end + 1;
     while at < b.len() {
         let stop = lines.line_end(at);
-        let t = trim_end(line_str(b, at, stop)?);
-        if !trim_start(t).is_empty() {
-            return Ok(!(b[at..].starts_with(b"## [") || key_line(t).is_some()));
+        let line = &b[at..stop];
+        let blank = match trim_end_ascii(line) {
+            Some(t) => t.is_empty(),
+            None => trim_start(trim_end(str_of(line)?)).is_empty(),
+        };
+        if !blank {
+            if line.starts_with(b"## [") {
+                return Ok(false);
+            }
+            let key = match key_bytes(line) {
+                Some(key) => key.is_some(),
+                None => key_line(trim_end(str_of(line)?)).is_some(),
+            };
+            return Ok(!key);
         }
         at = stop + 1;
     }
@@ -1019,6 +1071,21 @@ mod tests {
                 }
             }
             same(&bytes, window, threads, parallel_min);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn quick_valid_time_agrees_with_valid_time(
+            times in prop::collection::vec(
+                "20[0-9]{2}-[0-1][0-9]-[0-3][0-9][ x][0-2][0-9][:x][0-6][0-9](:[0-6][0-9])?",
+                1..20,
+            ),
+        ) {
+            use crate::coord::parse::valid_time;
+            for t in &times {
+                prop_assert_eq!(quick_valid_time(t), valid_time(t), "{}", t);
+            }
         }
     }
 
