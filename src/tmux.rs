@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use thiserror::Error;
 
@@ -74,6 +74,30 @@ macro_rules! tcmd {
 #[derive(Debug, Clone)]
 pub struct Tmux {
     server: Server,
+}
+
+/// A tmux command running (see [`Tmux::start`]).
+pub struct Running<'a> {
+    tmux: &'a Tmux,
+    first: Cmd,
+    child: Child,
+}
+
+impl Running<'_> {
+    /// Wait for the command; its standard output, or what went wrong.
+    pub fn wait(self) -> Result<String, TmuxError> {
+        let out = self.child.wait_with_output()?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        Err(self.tmux.classify(&self.first, stderr))
+    }
+
+    /// Wait for a [`Tmux::start_panes`]: the panes.
+    pub fn panes(self) -> Result<Vec<PaneInfo>, TmuxError> {
+        Ok(self.wait()?.lines().filter_map(PaneInfo::parse).collect())
+    }
 }
 
 impl Tmux {
@@ -146,6 +170,16 @@ impl Tmux {
         if cmds.is_empty() {
             return Ok(String::new());
         }
+        self.start_input(cmds, input)?.wait()
+    }
+
+    /// Start one tmux command without waiting for it: the caller does other work while
+    /// the tmux client runs, then [`Running::wait`]s for its output.
+    pub fn start(&self, cmd: &[String]) -> Result<Running<'_>, TmuxError> {
+        self.start_input(std::slice::from_ref(&cmd.to_vec()), None)
+    }
+
+    fn start_input(&self, cmds: &[Cmd], input: Option<&[u8]>) -> Result<Running<'_>, TmuxError> {
         let mut c = self.command()?;
         c.args(batch_args(cmds));
         c.stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -165,12 +199,11 @@ impl Tmux {
             // A write error shows up as tmux's own failure below.
             let _ = stdin.write_all(data);
         }
-        let out = child.wait_with_output()?;
-        if out.status.success() {
-            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
-        }
-        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        Err(self.classify(&cmds[0], stderr))
+        Ok(Running {
+            tmux: self,
+            first: cmds.first().cloned().unwrap_or_default(),
+            child,
+        })
     }
 
     fn classify(&self, first: &Cmd, stderr: String) -> TmuxError {
@@ -209,6 +242,18 @@ impl Tmux {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// [`Tmux::panes`], started: the tmux client runs while the caller goes on.
+    pub fn start_panes(&self, session: &str) -> Result<Running<'_>, TmuxError> {
+        self.start(&tcmd![
+            "list-panes",
+            "-s",
+            "-t",
+            session_target(session),
+            "-F",
+            PaneInfo::FORMAT
+        ])
     }
 
     /// The panes of a session, with what atlas needs to know about each.

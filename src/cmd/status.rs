@@ -4,7 +4,8 @@
 //! are 0. The coordination file is read through the incremental cache
 //! (`logs/.status-cache.json`, see [`crate::coord::cache`]), so after an append only the
 //! new bytes are read. Agents down and waiting come from the counts a running supervisor
-//! keeps (`logs/.supervisor-counts`), else from one `list-panes`.
+//! keeps (`logs/.supervisor-counts`), else from one `list-panes`, which runs while the file
+//! is read.
 
 use anyhow::Result;
 
@@ -49,6 +50,17 @@ pub fn run(ctx: &Ctx, args: &crate::cli::StatusArgs) -> Result<Exit> {
     let team = ctx.team()?;
     let format = args.format.as_deref().unwrap_or(status::DEFAULT_FORMAT);
     let mut counts = Counts::default();
+    // Agents down and waiting: from a running supervisor's counts, else from one
+    // `list-panes`, started first so that the tmux client runs while the file is read.
+    let mut panes = None;
+    if status::needs_panes(format) {
+        if let Some(c) = crate::supervisor::read_counts(&team.logs) {
+            // A running supervisor keeps them: no tmux client to start.
+            (counts.down, counts.waiting) = c;
+        } else if !server_absent(ctx.tmux.server()) {
+            panes = ctx.tmux.start_panes(&team.session).ok();
+        }
+    }
     let cache_path = team.logs.join(CACHE_FILE);
     match cache::board(&team.coordination, &cache_path, &team.operator) {
         Ok((board, _)) => {
@@ -61,15 +73,8 @@ pub fn run(ctx: &Ctx, args: &crate::cli::StatusArgs) -> Result<Exit> {
             team.coordination.display()
         ),
     }
-    if status::needs_panes(format) {
-        if let Some(c) = crate::supervisor::read_counts(&team.logs) {
-            // A running supervisor keeps them: no tmux client to start.
-            (counts.down, counts.waiting) = c;
-        } else if !server_absent(ctx.tmux.server())
-            && let Ok(panes) = ctx.tmux.panes(&team.session)
-        {
-            (counts.down, counts.waiting) = status::agent_counts(&team, &panes);
-        }
+    if let Some(Ok(panes)) = panes.map(crate::tmux::Running::panes) {
+        (counts.down, counts.waiting) = status::agent_counts(&team, &panes);
     }
     println!("{}", status::render(format, &counts));
     Ok(Exit::Success)
