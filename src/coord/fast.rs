@@ -68,6 +68,25 @@ struct Who {
     hashes: Vec<u64>,
 }
 
+/// Where a header's text after the timestamp goes in the cache: from its length and its
+/// first and last 8 bytes (a clash only costs a miss).
+#[inline]
+fn head_slot(tail: &[u8]) -> usize {
+    let word = |b: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        u64::from_le_bytes(w)
+    };
+    let (first, last) = match tail.len() {
+        0 => (0, 0),
+        n if n >= 8 => (word(&tail[..8]), word(&tail[n - 8..])),
+        n => (super::hash::short_word(tail), u64::from(tail[n - 1])),
+    };
+    let h = (first ^ (tail.len() as u64).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ last.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    (h >> 40) as usize & (HEADS - 1)
+}
+
 /// Headers' texts longer than this are not kept in the cache.
 const HEAD_MAX: usize = 160;
 
@@ -125,11 +144,7 @@ impl Names {
         if tail.len() > HEAD_MAX {
             return Ok(self.who_of(str_of(tail)?, named).map(Rc::new));
         }
-        let mut h = super::hash::FxHasher::default();
-        std::hash::Hasher::write(&mut h, tail);
-        let slot = (std::hash::Hasher::finish(&h).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32)
-            as usize
-            & (HEADS - 1);
+        let slot = head_slot(tail);
         let heads = if named {
             &mut self.heads
         } else {
@@ -516,6 +531,11 @@ fn trim_start_ascii(b: &[u8]) -> Option<&[u8]> {
 fn continues(b: &[u8], end: usize, lines: &Lines<'_>) -> Result<bool, NotUtf8> {
     let mut at = end + 1;
     while at < b.len() {
+        // The usual case, a line that starts with a letter: a key line or not, decided
+        // without looking for its end.
+        if let Some(key) = starts_key_line(&b[at..]) {
+            return Ok(!key);
+        }
         let stop = lines.line_end(at);
         let line = &b[at..stop];
         let blank = match trim_end_ascii(line) {
@@ -535,6 +555,30 @@ fn continues(b: &[u8], end: usize, lines: &Lines<'_>) -> Result<bool, NotUtf8> {
         at = stop + 1;
     }
     Ok(false)
+}
+
+/// Whether the text starting at a line start is a key line, when it starts with an ASCII
+/// letter and the byte after the key's `:` is ASCII (else `None`: the full way).
+#[inline]
+fn starts_key_line(b: &[u8]) -> Option<bool> {
+    if !b.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let i = b
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))
+        .unwrap_or(b.len());
+    if b.get(i) != Some(&b':') {
+        // A letter then no `:`: text (the line is not blank).
+        return Some(false);
+    }
+    match b.get(i + 1) {
+        // `:` then the end of the line or white space: a key line, however it ends.
+        None => Some(true),
+        Some(c) if c.is_ascii_whitespace() || *c == 0x0b => Some(true),
+        Some(c) if *c >= 0x80 => None,
+        Some(_) => Some(false),
+    }
 }
 
 /// The lines of a part, 64 bytes at a time: a bit mask of the newlines and one of the

@@ -64,7 +64,7 @@ impl Hasher for FxHasher {
 /// 1 to 7 bytes as a little-endian word, zero-extended, without a call to `memcpy`
 /// (overlapping loads).
 #[inline]
-fn short_word(r: &[u8]) -> u64 {
+pub(crate) fn short_word(r: &[u8]) -> u64 {
     let n = r.len();
     if n >= 4 {
         let lo = u64::from(u32::from_le_bytes([r[0], r[1], r[2], r[3]]));
