@@ -970,13 +970,24 @@ pub fn absolute(p: &Path, cwd: &Path) -> PathBuf {
 
 /// Read and validate a config file.
 pub fn load(path: &Path) -> anyhow::Result<Team> {
+    load_with(path, &program_available)
+}
+
+/// [`load`] without looking for the agents' programs on PATH (no warnings about them): for
+/// the commands that only read the team, such as `atlas status`, run on every status-line
+/// redraw, where a PATH search per agent would cost more than the rest.
+pub fn load_unchecked(path: &Path) -> anyhow::Result<Team> {
+    load_with(path, &|_| true)
+}
+
+fn load_with(path: &Path, on_path: &dyn Fn(&str) -> bool) -> anyhow::Result<Team> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         crate::error::usage(format!(
             "cannot read the config {}: {e}; run `atlas init` to write one, or pass --config FILE",
             path.display()
         ))
     })?;
-    Ok(parse(&text, path, &program_available)?)
+    Ok(parse(&text, path, on_path)?)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::error::Exit;
 
 /// Run `atlas check`.
 pub fn run(ctx: &Ctx) -> Result<Exit> {
-    let team = ctx.team()?;
+    let team = ctx.team_checked()?;
     for w in &team.warnings {
         eprintln!("atlas: warning: {w}");
     }

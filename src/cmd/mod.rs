@@ -85,8 +85,15 @@ impl Ctx {
         )))
     }
 
-    /// The team config, read and validated.
+    /// The team config, read and validated (its programs are not looked for on PATH: see
+    /// [`Ctx::team_checked`]).
     pub fn team(&self) -> Result<Team> {
+        config::load_unchecked(&self.config_path()?)
+    }
+
+    /// [`Ctx::team`], with a warning in `team.warnings` for each agent whose program is not
+    /// on PATH (for `up` and `check`, which print them).
+    pub fn team_checked(&self) -> Result<Team> {
         config::load(&self.config_path()?)
     }
 }

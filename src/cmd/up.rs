@@ -13,7 +13,7 @@ use crate::tmux::{PaneInfo, TmuxError, exact_session};
 
 /// Run `atlas up`.
 pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
-    let team = ctx.team()?;
+    let team = ctx.team_checked()?;
     for w in &team.warnings {
         eprintln!("atlas: warning: {w}");
     }
