@@ -391,3 +391,62 @@ fn the_guard_refuses_the_default_server() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("refusing to talk to the default tmux server"));
 }
+
+/// `up --attach` from a real terminal (a pane of a second private server, with `TMUX`
+/// unset): the session is created and a client is attached to it, showing its first
+/// window.
+#[test]
+fn up_attach_attaches_a_terminal_to_the_session() {
+    let outer = Server::new();
+    let inner = Server::new();
+    let dir = tempfile::tempdir().unwrap();
+    write_team(dir.path(), "attach-team");
+    let script = dir.path().join("attach.sh");
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
+    std::fs::write(
+        &script,
+        format!(
+            "cd {dir} || exit 1\n\
+             unset TMUX TMUX_PANE ATLAS_CONFIG ATLAS_AGENT\n\
+             export ATLAS_FORBID_DEFAULT_SERVER=1 ATLAS_TMUX_CONF=/dev/null PATH={path}\n\
+             {atlas} -L {name} up --attach\n\
+             echo \"ATTACH-ENDED $?\"\n\
+             sleep 60\n",
+            dir = quote(dir.path()),
+            path = quote(Path::new(&common::path_with_atlas())),
+            atlas = quote(&common::atlas_bin()),
+            name = inner.name,
+        ),
+    )
+    .unwrap();
+    let script_arg = script.display().to_string();
+    outer.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "outer",
+        "-x",
+        "150",
+        "-y",
+        "45",
+        "sh",
+        &script_arg,
+    ]);
+    // A client of the team's server, attached to the team's session.
+    wait_for(WAIT, "a client attached to the team's session", || {
+        let clients = inner.try_run(&["list-clients", "-F", "#{client_session}"])?;
+        clients.lines().any(|s| s == "attach-team").then_some(())
+    });
+    // The outer terminal shows the team's first window: an agent's output and the
+    // session's status line, and `atlas up` did not return (it became the client).
+    let screen = wait_for(WAIT, "the team's window on the terminal", || {
+        let screen = outer.capture("outer");
+        (screen.contains("AGENT=") && screen.contains("[attach-te")).then_some(screen)
+    });
+    assert!(!screen.contains("ATTACH-ENDED"), "{screen}");
+    let agents = panes(&inner)
+        .iter()
+        .filter(|p| p[0] == "attach-team" && !p[3].is_empty())
+        .count();
+    assert_eq!(agents, 13, "every agent has a pane");
+}
