@@ -3,6 +3,8 @@
 # after one appended entry, and peak memory on a 1,000,000-entry log.
 #
 # Usage: scripts/bench-coord.sh [WORKDIR]   (default /tmp/atlas-bench-coord; rerunnable)
+# RUNS=N sets the runs per command (default 20); BASE=/path/to/another/atlas adds that
+# binary's cold read to the same hyperfine run, for a before/after comparison.
 # Uses hyperfine when installed (apt-get install -y hyperfine), else a loop timed with
 # date +%s%N. Output goes to a pipe in both cases: GNU grep stops at the first match when
 # its output is /dev/null, which would make it look faster than it is.
@@ -78,10 +80,21 @@ for n in 100000 1000000; do
   size=$(du -h "$d/coordination.md" | cut -f1)
   echo "== cold full read, $n entries ($size)"
   if command -v hyperfine > /dev/null; then
-    (cd "$d" && hyperfine -N --output=pipe -w 3 -r "$runs" \
+    # BASE=/path/to/an/older/atlas adds that binary's `inbox human` to the same run.
+    (cd "$d" && hyperfine -N --output=pipe -w 3 -r "$runs" --export-json "$work/cold.json" \
       "grep -c '^## \\[' coordination.md" \
       "$atlas inbox human" \
-      "$atlas check" 2>&1 | grep -E 'Benchmark|Time|±' )
+      "$atlas check" ${BASE:+"$BASE inbox human"} 2>&1 | grep -E 'Benchmark|Time|±' )
+    # Medians, and each command's median over grep's (the means carry the outliers of a
+    # shared machine).
+    python3 - "$work/cold.json" <<'PY'
+import json, statistics, sys
+results = json.load(open(sys.argv[1]))["results"]
+base = statistics.median(results[0]["times"])
+for r in results:
+    m = statistics.median(r["times"])
+    print("  median %7.2f ms  %.2fx grep  %s" % (m * 1000, m / base, r["command"]))
+PY
   else
     (cd "$d" && echo "grep -c: $(median_ms grep -c '^## \[' coordination.md)")
     (cd "$d" && echo "atlas inbox human: $(median_ms "$atlas" inbox human)")
