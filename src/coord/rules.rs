@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::hash::{Fx, id_hash, re_hash};
-use super::parse::{EntryView, Event, Reader, recipients};
+use super::parse::{EntryView, Event, read_block, recipients};
 use super::{Entry, Status};
 
 /// A name's number on a board.
@@ -131,15 +131,24 @@ pub(crate) enum TextAt<'a> {
     Window(usize, usize),
 }
 
+/// Hand the entry whose text is `text` (one block: its header line first, numbered
+/// `line`) to `f`. (No [`super::Reader`]: its read buffer would be set up for every entry.)
+fn with_entry(text: &str, line: usize, mut f: impl FnMut(&EntryView<'_>)) {
+    let mut nl = Vec::new();
+    let mut seen = false;
+    read_block(text, 0, line, false, &mut nl, &mut |ev| {
+        if let Event::Entry(e) = ev
+            && !std::mem::replace(&mut seen, true)
+        {
+            f(e);
+        }
+    });
+}
+
 /// Read an entry back from its text (the header line first), numbering it `line`.
 fn materialize(text: &str, line: usize) -> Entry {
     let mut out = None;
-    let reader = Reader::resume(text.as_bytes(), 0, line.saturating_sub(1)).warnings(false);
-    let _ = reader.visit(|ev| {
-        if let (Event::Entry(e), None) = (ev, &out) {
-            out = Some(e.to_entry());
-        }
-    });
+    with_entry(text, line, |e| out = Some(e.to_entry()));
     out.unwrap_or_else(|| Entry {
         id: String::new(),
         line,
@@ -627,8 +636,11 @@ impl Board {
             };
             let key = id_hash(h.time_text, h.from, recipients(h.to_text));
             let from = b.intern(h.from);
-            let entry = materialize(&saved.text, saved.line);
-            let kind = entry.status_kind();
+            // Only the status is read now; the entry is read whole when someone asks.
+            let mut kind = None;
+            with_entry(&saved.text, saved.line, |e| {
+                kind = e.status_and_re().0.and_then(|s| Status::parse(&s));
+            });
             let open: Vec<Name> = saved.open.iter().map(|n| b.intern(n)).collect();
             let seq = b.next;
             b.next += 1;
@@ -653,7 +665,7 @@ impl Board {
                     latest: saved.latest,
                     text: Some((start, saved.text.len())),
                     windowed: false,
-                    entry: OnceCell::from(Box::new(entry)),
+                    entry: OnceCell::new(),
                 },
             );
         }
