@@ -4,10 +4,11 @@
 #
 # Usage: scripts/bench-coord.sh [WORKDIR]   (default /tmp/atlas-bench-coord; rerunnable)
 # RUNS=N sets the runs per command (default 20); BASE=/path/to/another/atlas adds that
-# binary's cold read to the same hyperfine run, for a before/after comparison.
-# Uses hyperfine when installed (apt-get install -y hyperfine), else a loop timed with
-# date +%s%N. Output goes to a pipe in both cases: GNU grep stops at the first match when
-# its output is /dev/null, which would make it look faster than it is.
+# binary's cold read to the same rounds, for a before/after comparison.
+# The cold reads are timed by scripts/interleave.py (round after round, each command once
+# per round); `atlas status` by hyperfine when installed (apt-get install -y hyperfine),
+# else a loop timed with date +%s%N. Output goes to a pipe in every case: GNU grep stops at
+# the first match when its output is /dev/null, which would make it look faster than it is.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -60,16 +61,6 @@ for n in 100000 1000000; do
   rm -rf "$d/logs"
 done
 
-median_ms() { # COMMAND...  (prints the median wall time in ms over $runs runs)
-  local times=()
-  for _ in $(seq "$runs"); do
-    local s e
-    s=$(date +%s%N); "$@" | cat > /dev/null; e=$(date +%s%N)
-    times+=($(( (e - s) / 1000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f ms (median of %d)\n", a[int((NR+1)/2)]/1000, NR}'
-}
-
 echo
 echo "== machine"
 nproc; lscpu | grep -E 'Model name|^CPU\(s\)' || true
@@ -79,27 +70,12 @@ for n in 100000 1000000; do
   d="$work/log-$n"
   size=$(du -h "$d/coordination.md" | cut -f1)
   echo "== cold full read, $n entries ($size)"
-  if command -v hyperfine > /dev/null; then
-    # BASE=/path/to/an/older/atlas adds that binary's `inbox human` to the same run.
-    (cd "$d" && hyperfine -N --output=pipe -w 3 -r "$runs" --export-json "$work/cold.json" \
-      "grep -c '^## \\[' coordination.md" \
-      "$atlas inbox human" \
-      "$atlas check" ${BASE:+"$BASE inbox human"} 2>&1 | grep -E 'Benchmark|Time|±' )
-    # Medians, and each command's median over grep's (the means carry the outliers of a
-    # shared machine).
-    python3 - "$work/cold.json" <<'PY'
-import json, statistics, sys
-results = json.load(open(sys.argv[1]))["results"]
-base = statistics.median(results[0]["times"])
-for r in results:
-    m = statistics.median(r["times"])
-    print("  median %7.2f ms  %.2fx grep  %s" % (m * 1000, m / base, r["command"]))
-PY
-  else
-    (cd "$d" && echo "grep -c: $(median_ms grep -c '^## \[' coordination.md)")
-    (cd "$d" && echo "atlas inbox human: $(median_ms "$atlas" inbox human)")
-    (cd "$d" && echo "atlas check: $(median_ms "$atlas" check)")
-  fi
+  # Interleaved (each command once per round), so a slow phase of a shared machine hits
+  # every command alike. BASE=/path/to/an/older/atlas adds that binary to the same rounds.
+  (cd "$d" && python3 "$here/scripts/interleave.py" "$runs" 3 \
+    "grep -c '^## \\[' coordination.md" \
+    "$atlas inbox human" \
+    "$atlas check" ${BASE:+"$BASE inbox human"})
   echo
 done
 
