@@ -1,5 +1,6 @@
 //! Fuzz the coordination file reader: any bytes are read without a panic, by the whole-text
-//! reader and by the streaming reader feeding the rules and the lint; and every entry read
+//! reader and by the streaming reader feeding the rules and the lint; the parallel reader
+//! behind `atlas inbox` gives the same board as the streaming one; and every entry read
 //! renders back to itself.
 
 #![no_main]
@@ -19,6 +20,11 @@ fuzz_target!(|data: &[u8]| {
     });
     let _ = board.needs_attention();
     let _ = board.inbox_counts();
+    // Small windows and several threads, so that the input is cut in many places.
+    let window = 16 + usize::from(data.first().copied().unwrap_or(0));
+    let fast = coord::fast::read_board_with(data, "human", window, 3, 0).unwrap();
+    assert_eq!(fast.entries(), board.entries());
+    assert_eq!(fast.snapshot(), board.snapshot());
     for e in &parsed.entries {
         let again = coord::parse_str(&render(e));
         assert_eq!(again.entries.len(), 1);
