@@ -80,13 +80,26 @@ pub struct Tmux {
 pub struct Running<'a> {
     tmux: &'a Tmux,
     first: Cmd,
-    child: Child,
+    /// Taken by [`Running::wait`]; a `Running` dropped unwaited stops the client.
+    child: Option<Child>,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 impl Running<'_> {
     /// Wait for the command; its standard output, or what went wrong.
-    pub fn wait(self) -> Result<String, TmuxError> {
-        let out = self.child.wait_with_output()?;
+    pub fn wait(mut self) -> Result<String, TmuxError> {
+        let Some(child) = self.child.take() else {
+            return Ok(String::new());
+        };
+        let out = child.wait_with_output()?;
         if out.status.success() {
             return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
         }
@@ -202,7 +215,7 @@ impl Tmux {
         Ok(Running {
             tmux: self,
             first: cmds.first().cloned().unwrap_or_default(),
-            child,
+            child: Some(child),
         })
     }
 

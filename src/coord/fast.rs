@@ -295,7 +295,8 @@ fn read_part(bytes: &[u8], names: &mut Names, out: &mut Part, nl: &mut Vec<usize
         out.recs.clear();
         out.to.clear();
         let owned = String::from_utf8_lossy(bytes).into_owned();
-        let _ = read_lines(owned.as_bytes(), names, out, nl);
+        let again = read_lines(owned.as_bytes(), names, out, nl);
+        debug_assert!(again.is_ok(), "text with invalid bytes replaced is UTF-8");
         out.owned = Some(owned);
     }
 }
@@ -406,7 +407,7 @@ fn split_time(id: &[u8]) -> Option<(&str, &[u8])> {
 
 thread_local! {
     /// The last date [`quick_valid_time`] found valid (`YYYY-MM-DD`).
-    static LAST_DATE: std::cell::Cell<[u8; 10]> = const { std::cell::Cell::new([0; 10]) };
+    static LAST_DATE: std::cell::Cell<Option<[u8; 10]>> = const { std::cell::Cell::new(None) };
 }
 
 /// [`valid_time`], with the date checked once for a run of entries of the same day.
@@ -415,11 +416,11 @@ fn quick_valid_time(t: &str) -> bool {
     let Some(date) = b.first_chunk::<10>() else {
         return false;
     };
-    if LAST_DATE.get() != *date {
+    if LAST_DATE.get() != Some(*date) {
         if !valid_time(t) {
             return false;
         }
-        LAST_DATE.set(*date);
+        LAST_DATE.set(Some(*date));
         return true;
     }
     // The same valid date: the time of day only.
@@ -1146,6 +1147,19 @@ mod tests {
             t.insert_str(at.min(t.len()), &noise);
             prop_assert_eq!(valid_time(&t), parse_time(&t).is_some());
         }
+    }
+
+    #[test]
+    fn a_timestamp_of_nul_bytes_is_no_timestamp() {
+        // The first header a thread reads must have its date checked whole (the memo of
+        // the last valid date starts empty, not as ten NUL bytes).
+        let nul = "## [\0\0\0\0\0\0\0\0\0\0 01:14] A → human\nStatus: BLOCKED\n";
+        same(nul.as_bytes(), 1 << 20, 1, 0);
+        let two = format!("## [2026-04-11 01:14] A → B\nStatus: DONE\n\n{nul}");
+        same(two.as_bytes(), 1 << 20, 2, 0);
+        same(two.as_bytes(), 40, 2, 0);
+        let board = read_board_with(nul.as_bytes(), "human", 1 << 20, 1, 0).unwrap();
+        assert_eq!(board.entries(), 0);
     }
 
     #[test]

@@ -134,6 +134,8 @@ pub(crate) enum TextAt<'a> {
 /// Hand the entry whose text is `text` (one block: its header line first, numbered
 /// `line`) to `f`. (No [`super::Reader`]: its read buffer would be set up for every entry.)
 fn with_entry(text: &str, line: usize, mut f: impl FnMut(&EntryView<'_>)) {
+    // One block: up to the next header, as the reader would cut it.
+    let text = memchr::memmem::find(text.as_bytes(), b"\n## [").map_or(text, |i| &text[..=i]);
     let mut nl = Vec::new();
     let mut seen = false;
     read_block(text, 0, line, false, &mut nl, &mut |ev| {
@@ -496,7 +498,9 @@ impl Board {
             let Some((start, len)) = p.text.filter(|_| p.windowed) else {
                 continue;
             };
-            let bytes = window.get(start..start + len).unwrap_or_default();
+            let bytes = window.get(start..start + len);
+            debug_assert!(bytes.is_some(), "a pending text outside its window");
+            let bytes = bytes.unwrap_or_default();
             let text = String::from_utf8_lossy(bytes);
             let at = self.arena.len();
             self.arena.extend_from_slice(text.as_bytes());
