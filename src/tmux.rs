@@ -271,15 +271,7 @@ impl Tmux {
 
     /// The panes of a session, with what atlas needs to know about each.
     pub fn panes(&self, session: &str) -> Result<Vec<PaneInfo>, TmuxError> {
-        let out = self.run(&tcmd![
-            "list-panes",
-            "-s",
-            "-t",
-            session_target(session),
-            "-F",
-            PaneInfo::FORMAT
-        ])?;
-        Ok(out.lines().filter_map(PaneInfo::parse).collect())
+        self.start_panes(session)?.panes()
     }
 
     /// The visible screen of a pane, as plain text (no escapes), one string per line.

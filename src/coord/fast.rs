@@ -489,10 +489,7 @@ fn key_bytes(line: &[u8]) -> Option<Option<(&str, &[u8])>> {
     if !first.is_ascii_alphabetic() {
         return Some(None);
     }
-    let i = line
-        .iter()
-        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))
-        .unwrap_or(line.len());
+    let i = key_len(line);
     if line.get(i) != Some(&b':') {
         return Some(None);
     }
@@ -558,6 +555,14 @@ fn continues(b: &[u8], end: usize, lines: &Lines<'_>) -> Result<bool, NotUtf8> {
     Ok(false)
 }
 
+/// How many bytes at the start of `b` may be part of a key (letters, digits, `_`, `-`).
+#[inline]
+fn key_len(b: &[u8]) -> usize {
+    b.iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))
+        .unwrap_or(b.len())
+}
+
 /// Whether the text starting at a line start is a key line, when it starts with an ASCII
 /// letter and the byte after the key's `:` is ASCII (else `None`: the full way).
 #[inline]
@@ -565,10 +570,7 @@ fn starts_key_line(b: &[u8]) -> Option<bool> {
     if !b.first()?.is_ascii_alphabetic() {
         return None;
     }
-    let i = b
-        .iter()
-        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))
-        .unwrap_or(b.len());
+    let i = key_len(b);
     if b.get(i) != Some(&b':') {
         // A letter then no `:`: text (the line is not blank).
         return Some(false);
