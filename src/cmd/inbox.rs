@@ -5,53 +5,11 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use serde::Serialize;
 
 use super::Ctx;
-use crate::coord::{Board, Entry};
+use crate::coord::Board;
 use crate::error::Exit;
-
-/// One inbox entry as `--json` prints it (DESIGN §3).
-#[derive(Debug, Serialize)]
-pub struct JsonEntry<'a> {
-    /// The header text after `## `.
-    pub id: &'a str,
-    /// The header's line number.
-    pub line: usize,
-    /// The timestamp as written.
-    pub time: &'a str,
-    /// The sender.
-    pub from: &'a str,
-    /// The recipients.
-    pub to: &'a [String],
-    /// `Status:` as written.
-    pub status: Option<&'a str>,
-    /// `Task:`.
-    pub task: Option<&'a str>,
-    /// `Output:` paths.
-    pub output: &'a [String],
-    /// `Notes:`.
-    pub notes: Option<&'a str>,
-    /// `Re:`.
-    pub re: Option<&'a str>,
-}
-
-impl<'a> From<&'a Entry> for JsonEntry<'a> {
-    fn from(e: &'a Entry) -> Self {
-        JsonEntry {
-            id: &e.id,
-            line: e.line,
-            time: e.time_text(),
-            from: &e.from,
-            to: &e.to,
-            status: e.status.as_deref(),
-            task: e.task.as_deref(),
-            output: &e.output,
-            notes: e.notes.as_deref(),
-            re: e.re.as_deref(),
-        }
-    }
-}
+use crate::report::EntryItem;
 
 /// Read the whole coordination file into a board (a missing file is an empty one).
 pub fn read_board(path: &Path, operator: &str) -> Result<Board> {
@@ -89,7 +47,8 @@ pub fn run(ctx: &Ctx, args: &crate::cli::InboxArgs) -> Result<Exit> {
     let inbox = board.inbox(&args.agent);
     let mut out = std::io::stdout().lock();
     if args.json {
-        let list: Vec<JsonEntry> = inbox.iter().map(|e| JsonEntry::from(*e)).collect();
+        // The same shape as the report's entries (DESIGN §3).
+        let list: Vec<EntryItem> = inbox.iter().map(|e| EntryItem::from(*e)).collect();
         serde_json::to_writer_pretty(&mut out, &list)?;
         writeln!(out)?;
         return Ok(Exit::Success);
