@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""How each real agent program runs offline against the fake model server: the private HOME
+(or CODEX_HOME) files that skip its first-run dialogs, its environment, and its command and
+resume command. One place for the tests (tests/real/mod.rs), the screen captures
+(scripts/capture-screens.py) and the benchmarks.
+
+  agents.py setup --program claude --bin PATH --home DIR --cwd DIR --url http://127.0.0.1:PORT \\
+      --agent NAME [--auth key|oauth] [--atlas PATH]
+
+writes what the program needs under --home and prints one JSON object:
+{"env": {...}, "command": [...], "resume": [...], "preset": "claude"}.
+
+Where the programs are: $ATLAS_AGENTS_DIR (default ~/.cache/atlas-agents, filled by
+scripts/install-agents.sh) holds bin/claude, bin/codex, bin/gemini, bin/aider.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+# The versions the tests and fixtures are made with (scripts/install-agents.sh installs them).
+VERSIONS = {
+    "claude": "2.1.332",
+    "codex": "0.171.0",
+    "gemini": "0.61.0",
+    "aider": "0.86.2",
+}
+
+
+def agents_dir():
+    return os.environ.get("ATLAS_AGENTS_DIR") or os.path.expanduser("~/.cache/atlas-agents")
+
+
+def find(program):
+    """The program's path, or None."""
+    p = os.path.join(agents_dir(), "bin", program)
+    return p if os.path.exists(p) else None
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def claude(a):
+    key = "sk-ant-fake-%s-0123456789abcdefghij" % a.agent
+    cfg = {
+        "hasCompletedOnboarding": True,
+        "customApiKeyResponses": {"approved": [key[-20:]], "rejected": []},
+        "projects": {os.path.realpath(a.cwd): {"hasTrustDialogAccepted": True}, a.cwd: {"hasTrustDialogAccepted": True}},
+    }
+    write(os.path.join(a.home, ".claude.json"), json.dumps(cfg))
+    env = {
+        "HOME": a.home,
+        "ANTHROPIC_BASE_URL": "%s/a/%s" % (a.url, a.agent),
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_AUTOUPDATER": "1",
+        "DISABLE_ERROR_REPORTING": "1",
+        "DISABLE_TELEMETRY": "1",
+    }
+    if a.auth == "oauth":
+        # A subscription login: Claude Code then shows its own usage-limit screens.
+        env["CLAUDE_CODE_OAUTH_TOKEN"] = "fake-%s-oauth" % a.agent
+    else:
+        env["ANTHROPIC_API_KEY"] = key
+    flags = ["--permission-mode", "default", "--allowedTools", "Bash(atlas handoff:*)"]
+    return {
+        "env": env,
+        "command": [a.bin] + flags,
+        "resume": [a.bin, "--continue"] + flags,
+        "preset": "claude",
+    }
+
+
+PROGRAMS = {"claude": claude}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("setup")
+    s.add_argument("--program", required=True, choices=sorted(VERSIONS))
+    s.add_argument("--bin")
+    s.add_argument("--home", required=True)
+    s.add_argument("--cwd", required=True)
+    s.add_argument("--url", required=True)
+    s.add_argument("--agent", required=True)
+    s.add_argument("--auth", default="key", choices=["key", "oauth"])
+    f = sub.add_parser("find")
+    f.add_argument("program")
+    a = ap.parse_args()
+    if a.cmd == "find":
+        p = find(a.program)
+        if not p:
+            sys.exit(1)
+        print(p)
+        return
+    a.bin = a.bin or find(a.program) or a.program
+    os.makedirs(a.home, exist_ok=True)
+    if a.program not in PROGRAMS:
+        sys.exit("agents.py: %s is not set up yet" % a.program)
+    print(json.dumps(PROGRAMS[a.program](a)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+"""OpenAI Chat Completions (Aider). Not faked yet."""
+
+from core import log, next_id
+
+
+def handle(h, agent, path, body):
+    log({"event": "request", "id": next_id(), "agent": agent, "api": "chat", "path": path, "todo": True})
+    h.send_json(501, {"error": {"message": "not faked yet: " + path}})
