@@ -435,7 +435,11 @@ pub fn session_name_problem(name: &str) -> Option<String> {
 /// Parse and validate a config's text. `path` is where it came from (absolute); it names
 /// the file in errors and anchors relative paths. `on_path` says whether a program can be
 /// found (for the not-on-PATH warning); pass `|_| true` to skip the check.
-pub fn parse(text: &str, path: &Path, on_path: &dyn Fn(&str) -> bool) -> Result<Team, ConfigError> {
+pub fn parse(
+    text: &str,
+    path: &Path,
+    on_path: &dyn Fn(&str, Option<&str>) -> bool,
+) -> Result<Team, ConfigError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let err = |problems| ConfigError {
         file: path.to_path_buf(),
@@ -605,7 +609,12 @@ impl Validator<'_> {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn build(&mut self, raw: RawConfig, path: &Path, on_path: &dyn Fn(&str) -> bool) -> Team {
+    fn build(
+        &mut self,
+        raw: RawConfig,
+        path: &Path,
+        on_path: &dyn Fn(&str, Option<&str>) -> bool,
+    ) -> Team {
         let dir = path
             .parent()
             .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
@@ -849,9 +858,15 @@ impl Validator<'_> {
         let mut warnings = Vec::new();
         for a in windows.iter().flat_map(|w| w.agents.iter()) {
             if let Some(program) = a.command.first() {
-                if !on_path(program) {
+                let path = a.env.get("PATH").map(String::as_str);
+                if !on_path(program, path) {
+                    let whose = if path.is_some() {
+                        "its env's PATH"
+                    } else {
+                        "PATH"
+                    };
                     warnings.push(format!(
-                        "agent `{}`: the command `{program}` is not found on PATH; its pane will show the error",
+                        "agent `{}`: the command `{program}` is not found on {whose}; its pane will show the error",
                         a.name
                     ));
                 }
@@ -926,16 +941,20 @@ pub fn normalize(p: &Path) -> PathBuf {
     out
 }
 
-/// Whether a program can be run: a path that exists, or a name found on PATH. `atlas`
-/// itself always can (it is replaced by this binary's path).
-pub fn program_available(program: &str) -> bool {
+/// Whether a program can be run: a path that exists, or a name found on `path` (the agent's
+/// own `env.PATH`, else this process's PATH). `atlas` itself always can (it is replaced by
+/// this binary's path).
+pub fn program_available(program: &str, path: Option<&str>) -> bool {
     if program == "atlas" {
         return true;
     }
     if program.contains('/') {
         return Path::new(program).exists();
     }
-    which::which(program).is_ok()
+    match path {
+        Some(p) => which::which_in(program, Some(p), "/").is_ok(),
+        None => which::which(program).is_ok(),
+    }
 }
 
 /// Where the config comes from, in DESIGN §1's order: `--config`, `$ATLAS_CONFIG`,
@@ -977,10 +996,10 @@ pub fn load(path: &Path) -> anyhow::Result<Team> {
 /// the commands that only read the team, such as `atlas status`, run on every status-line
 /// redraw, where a PATH search per agent would cost more than the rest.
 pub fn load_unchecked(path: &Path) -> anyhow::Result<Team> {
-    load_with(path, &|_| true)
+    load_with(path, &|_, _| true)
 }
 
-fn load_with(path: &Path, on_path: &dyn Fn(&str) -> bool) -> anyhow::Result<Team> {
+fn load_with(path: &Path, on_path: &dyn Fn(&str, Option<&str>) -> bool) -> anyhow::Result<Team> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         crate::error::usage(format!(
             "cannot read the config {}: {e}; run `atlas init` to write one, or pass --config FILE",

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use crate::config::{Agent, Team};
 use crate::escape;
+use crate::launch::{self, Launch, Which};
 use crate::tcmd;
 use crate::tmux::{Cmd, PaneInfo, session_target, window_target};
 
@@ -43,22 +44,34 @@ pub struct UpOptions<'a> {
     pub borders: bool,
     /// Whether to start the supervisor (when the config enables it and none runs).
     pub supervisor: bool,
-    /// Server flags (`-L NAME`) the supervisor needs to reach this server.
+    /// Server flags (`-L NAME`) the supervisor and the agents' hooks need to reach this
+    /// server.
     pub server_flags: &'a [String],
+    /// The PATH of agents whose `env` sets none (see [`crate::launch`]).
+    pub base_path: &'a str,
+    /// Milliseconds since the epoch: recorded as `@atlas_up` when the session is created
+    /// (so the supervisor knows a fresh start from a restart of its own) and as each new
+    /// pane's `@atlas_epoch` (its crash count starts there).
+    pub now_ms: i64,
 }
 
-/// The argument vector a pane runs: `atlas` is replaced by this binary, and a single word
-/// is run through `exec` so tmux's `sh -c` does not split or interpret it.
-pub fn pane_argv(command: &[String], atlas_exe: &Path) -> Vec<String> {
-    let mut argv: Vec<String> = command.to_vec();
-    if argv.first().is_some_and(|p| p == "atlas") {
-        argv[0] = atlas_exe.to_string_lossy().into_owned();
+impl UpOptions<'_> {
+    fn launch(&self) -> Launch<'_> {
+        Launch {
+            atlas_exe: self.atlas_exe,
+            server_flags: self.server_flags,
+            base_path: self.base_path,
+        }
     }
-    if argv.len() == 1 {
-        return vec![format!("exec {}", escape::sh_quote(&argv[0]))];
-    }
-    argv
 }
+
+/// The pane option that marks when an agent's current run began (ms since the epoch): set
+/// when `up` creates its pane and when the operator restarts it. The supervisor counts
+/// crashes only after it.
+pub const OPT_EPOCH: &str = "@atlas_epoch";
+
+/// The session option set when `up` creates the session (ms since the epoch).
+pub const OPT_UP: &str = "@atlas_up";
 
 /// The shell command `pipe-pane` runs to log a pane: this binary's `pipe-log`, quoted for
 /// the shell, with `#` and `%` escaped because pipe-pane expands formats and strftime.
@@ -80,7 +93,17 @@ pub fn pane_border_format() -> String {
 
 /// The options and logging of a newly made agent pane, addressed by `target`.
 fn pane_setup(target: &str, agent: &Agent, team: &Team, opts: &UpOptions) -> Vec<Cmd> {
+    let path = launch::agent_path(agent, opts.base_path, opts.atlas_exe);
     vec![
+        tcmd!["set-option", "-p", "-t", target, launch::OPT_PATH, path],
+        tcmd![
+            "set-option",
+            "-p",
+            "-t",
+            target,
+            OPT_EPOCH,
+            opts.now_ms.to_string()
+        ],
         tcmd![
             "set-option",
             "-p",
@@ -101,27 +124,13 @@ fn pane_setup(target: &str, agent: &Agent, team: &Team, opts: &UpOptions) -> Vec
     ]
 }
 
-fn env_args(agent: &Agent, team: &Team) -> Vec<String> {
-    let mut args = Vec::new();
-    let mut push = |k: &str, v: &str| {
-        args.push("-e".to_string());
-        args.push(format!("{k}={v}"));
-    };
-    push("ATLAS_AGENT", &agent.name);
-    push("ATLAS_CONFIG", &team.path.to_string_lossy());
-    for (k, v) in &agent.env {
-        push(k, v);
-    }
-    args
-}
-
 fn spawn_args(agent: &Agent, team: &Team, opts: &UpOptions) -> Vec<String> {
     let mut args = vec!["-P".to_string(), "-F".into(), "#{pane_id}".into()];
     args.push("-c".into());
     args.push(agent.cwd.to_string_lossy().into_owned());
-    args.extend(env_args(agent, team));
+    args.extend(launch::env_args(agent, team));
     args.push("--".into());
-    args.extend(pane_argv(&agent.command, opts.atlas_exe));
+    args.extend(launch::pane_argv(agent, Which::Command, &opts.launch()).0);
     args
 }
 
@@ -190,6 +199,13 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
                         session_target(s),
                         "@atlas_config",
                         team.path.to_string_lossy()
+                    ]);
+                    cmds.push(tcmd![
+                        "set-option",
+                        "-t",
+                        session_target(s),
+                        OPT_UP,
+                        opts.now_ms.to_string()
                     ]);
                     session_made = true;
                     window_target(s, &window.name)
@@ -347,7 +363,7 @@ mod tests {
         config::parse(
             &crate::cmd::init::starter_config(true),
             Path::new("/my team/atlas.toml"),
-            &|_| true,
+            &|_, _| true,
         )
         .unwrap()
     }
@@ -358,6 +374,8 @@ mod tests {
             borders: false,
             supervisor: false,
             server_flags: &[],
+            base_path: "/usr/bin:/bin",
+            now_ms: 1,
         }
     }
 
@@ -375,7 +393,15 @@ mod tests {
         assert!(first.contains(&"ATLAS_AGENT=Atlas".to_string()));
         assert!(first.contains(&"ATLAS_CONFIG=/my team/atlas.toml".to_string()));
         let dashdash = first.iter().position(|a| a == "--").unwrap();
-        assert_eq!(&first[dashdash + 1..], ["/bin/atlas", "demo-agent"]);
+        assert_eq!(
+            &first[dashdash + 1..],
+            [
+                "/usr/bin/env",
+                "PATH=/usr/bin:/bin",
+                "/bin/atlas",
+                "demo-agent"
+            ]
+        );
         let new_windows: Vec<&Cmd> = plan
             .commands
             .iter()
@@ -465,18 +491,6 @@ mod tests {
         assert_eq!(
             c,
             "exec '/a b/atlas' pipe-log --dir '/logs/100%%##x' --agent Orpheus"
-        );
-    }
-
-    #[test]
-    fn single_word_commands_are_execed() {
-        assert_eq!(
-            pane_argv(&["/my dir/agent".into()], Path::new("/x")),
-            ["exec '/my dir/agent'"]
-        );
-        assert_eq!(
-            pane_argv(&["claude".into(), "--continue".into()], Path::new("/x")),
-            ["claude", "--continue"]
         );
     }
 

@@ -15,6 +15,7 @@ pub mod duration;
 pub mod error;
 pub mod escape;
 pub mod events;
+pub mod launch;
 pub mod layout;
 pub mod menu;
 pub mod plugin;

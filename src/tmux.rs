@@ -178,12 +178,19 @@ impl Tmux {
     }
 
     /// As [`Tmux::run_batch`], feeding `input` to tmux's standard input (for
-    /// `load-buffer -`).
+    /// `load-buffer -`). A batch too long for one tmux message (tmux refuses a command line
+    /// over about 16 KB: "command too long") is run as several invocations, split between
+    /// commands, in order; the input goes to the first.
     pub fn run_batch_input(&self, cmds: &[Cmd], input: Option<&[u8]>) -> Result<String, TmuxError> {
         if cmds.is_empty() {
             return Ok(String::new());
         }
-        self.start_input(cmds, input)?.wait()
+        let mut out = String::new();
+        let mut input = input;
+        for chunk in batch_chunks(cmds, BATCH_BYTES) {
+            out.push_str(&self.start_input(chunk, input.take())?.wait()?);
+        }
+        Ok(out)
     }
 
     /// Start one tmux command without waiting for it: the caller does other work while
@@ -292,6 +299,30 @@ impl Tmux {
     }
 }
 
+/// How many bytes of arguments one tmux invocation carries at most (tmux's limit for the
+/// whole message is 16 KB).
+pub const BATCH_BYTES: usize = 12 * 1024;
+
+/// Split a batch into runs of whole commands whose arguments stay within `budget` bytes
+/// (a single longer command is a run of its own).
+pub fn batch_chunks(cmds: &[Cmd], budget: usize) -> Vec<&[Cmd]> {
+    let mut chunks = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (i, c) in cmds.iter().enumerate() {
+        let n: usize = c.iter().map(|a| a.len() + 2).sum::<usize>() + 2;
+        if i > start && size + n > budget {
+            chunks.push(&cmds[start..i]);
+            start = i;
+            size = 0;
+        }
+        size += n;
+    }
+    if start < cmds.len() {
+        chunks.push(&cmds[start..]);
+    }
+    chunks
+}
+
 /// The argument vector for several commands: separated by lone `;`, each argument's
 /// trailing `;` escaped so tmux does not read it as a separator.
 pub fn batch_args(cmds: &[Cmd]) -> Vec<String> {
@@ -388,6 +419,19 @@ mod tests {
             args,
             vec!["send-keys", "-l", "--", "a\\;", ";", "kill-pane"]
         );
+    }
+
+    #[test]
+    fn long_batches_are_split_between_commands() {
+        let big = |n: usize| tcmd!["set-option", "x".repeat(n)];
+        let cmds = vec![big(100), big(100), big(5000), big(100)];
+        let chunks = batch_chunks(&cmds, 300);
+        assert_eq!(
+            chunks.iter().map(|c| c.len()).collect::<Vec<_>>(),
+            [2, 1, 1]
+        );
+        assert_eq!(batch_chunks(&cmds[..2], 10_000).len(), 1);
+        assert!(batch_chunks(&[], 10).is_empty());
     }
 
     #[test]

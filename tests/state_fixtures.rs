@@ -1,9 +1,11 @@
 //! Every preset over every screen fixture: the fixture's own preset must read the state
 //! (and reset time, and draft) its file name says.
 //!
-//! File names: `<preset>_<state>_<n>[_reset-HHMM | _reset-in-<secs>s][_draft].txt`. The
-//! state is what a fresh observer decides on first sight (an unrecognised screen is `busy`
-//! then, by the stillness rule). Times are checked against a fixed "now" of 10:00 local.
+//! File names: `<preset>[@<version>]_<state>_<n>[_reset-HHMM | _reset-MMDD-HHMM |
+//! _reset-in-<secs>s][_draft].txt` — `@<version>` on screens captured from the real program
+//! by scripts/capture-screens.py. The state is what a fresh observer decides on first sight
+//! (an unrecognised screen is `busy` then, by the stillness rule). Times are checked against
+//! a fixed "now" of 2026-04-11 10:00 local.
 
 use std::path::Path;
 
@@ -11,7 +13,7 @@ use atlas::config::BUILTIN_PRESETS;
 use atlas::state::detect::{self, Memory, PaneView};
 use atlas::state::{Preset, State};
 use atlas::tmux::PaneInfo;
-use chrono::{DateTime, Local, NaiveDate, TimeZone};
+use chrono::{DateTime, Datelike, Local, NaiveDate, TimeZone};
 
 struct Fixture {
     name: String,
@@ -47,6 +49,24 @@ fn clock(hhmm: &str) -> DateTime<Local> {
     t
 }
 
+/// The next `MMDD` at `HHMM` after now.
+fn dated(mmdd: &str, hhmm: &str) -> DateTime<Local> {
+    let (mo, d) = (mmdd[..2].parse().unwrap(), mmdd[2..].parse().unwrap());
+    let (h, m) = (hhmm[..2].parse().unwrap(), hhmm[2..].parse().unwrap());
+    let mut year = now().year();
+    loop {
+        let day = NaiveDate::from_ymd_opt(year, mo, d).unwrap();
+        let t = Local
+            .from_local_datetime(&day.and_hms_opt(h, m, 0).unwrap())
+            .earliest()
+            .unwrap();
+        if t > now() {
+            return t;
+        }
+        year += 1;
+    }
+}
+
 fn fixtures() -> Vec<Fixture> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/screens");
     let mut out = Vec::new();
@@ -70,6 +90,10 @@ fn fixtures() -> Vec<Fixture> {
                 .and_then(|s| s.strip_suffix('s'))
             {
                 reset = Some(now() + chrono::Duration::seconds(secs.parse().unwrap()));
+            } else if let Some((mmdd, hhmm)) =
+                extra.strip_prefix("reset-").and_then(|s| s.split_once('-'))
+            {
+                reset = Some(dated(mmdd, hhmm));
             } else if let Some(hhmm) = extra.strip_prefix("reset-") {
                 reset = Some(clock(hhmm));
             } else if *extra == "draft" {
@@ -79,7 +103,7 @@ fn fixtures() -> Vec<Fixture> {
             }
         }
         out.push(Fixture {
-            preset: parts[0].to_string(),
+            preset: parts[0].split('@').next().unwrap().to_string(),
             state,
             reset,
             draft,
@@ -171,20 +195,33 @@ fn every_preset_covers_the_main_states() {
 #[test]
 fn claude_drafts_are_read_and_placeholders_are_not() {
     let preset = Preset::builtin("claude").unwrap();
-    let draft = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/screens/claude_idle_4_draft.txt"),
-    )
-    .unwrap();
-    let r = detect::read_screen(&preset, &draft);
-    assert_eq!(r.draft.as_deref(), Some("please also update the README"));
-    let placeholder = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/screens/claude_idle_2.txt"),
-    )
-    .unwrap();
-    let r = detect::read_screen(&preset, &placeholder);
-    assert!(r.input_visible);
-    assert_eq!(r.draft, None);
+    let read = |name: &str| {
+        let screen = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/screens")
+                .join(name),
+        )
+        .unwrap();
+        detect::read_screen(&preset, &screen)
+    };
+    let r = read("claude@2.1.332_idle_2_draft.txt");
+    assert_eq!(
+        r.draft.as_deref(),
+        Some("refactor the parser into smaller functions")
+    );
+    let r = read("claude@2.1.332_busy_4_draft.txt");
+    assert_eq!(r.draft.as_deref(), Some("and then summarise it"));
+    // "Press up to edit queued messages" and "Resend your message to try again" are dim
+    // placeholders of an empty input.
+    for name in [
+        "claude@2.1.332_busy_5.txt",
+        "claude@2.1.332_limited_1.txt",
+        "claude@2.1.332_idle_1.txt",
+    ] {
+        let r = read(name);
+        assert!(r.input_visible, "{name}");
+        assert_eq!(r.draft, None, "{name}");
+    }
 }
 
 #[test]
@@ -201,7 +238,7 @@ busy = ["Brewing"]
 name = "w"
 agents = [ { name = "A" }, { name = "B", idle = ["^READY$"] } ]
 "#;
-    let team = atlas::config::parse(text, Path::new("/tmp/atlas.toml"), &|_| true).unwrap();
+    let team = atlas::config::parse(text, Path::new("/tmp/atlas.toml"), &|_, _| true).unwrap();
     let a = Preset::for_agent(&team, team.agent("A").unwrap()).unwrap();
     assert!(a.busy[0].is_match("✻ Brewing…"));
     assert_eq!(a.busy.len(), 1);

@@ -1,35 +1,22 @@
 //! `atlas hooks claude`: the Claude Code settings snippet whose hooks call `atlas signal`.
 //!
-//! Merge it into `.claude/settings.json` (project) or `~/.claude/settings.json` (user). Each
-//! hook does nothing outside an atlas pane (`$ATLAS_AGENT` unset).
+//! atlas wires these hooks itself into every `claude` agent it starts (`--settings`, merged
+//! with the user's own settings), so this is only for running Claude Code by other means.
+//! Each hook does nothing outside an atlas pane (`$ATLAS_AGENT` unset).
 
 use anyhow::Result;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Ctx;
 use crate::cli::HooksArgs;
 use crate::error::{self, Exit};
 
-fn hook(atlas: &str, state: &str) -> Value {
-    json!({
-        "type": "command",
-        "command": format!("test -z \"$ATLAS_AGENT\" || {atlas} signal {state}"),
-    })
-}
-
-/// The Claude Code settings (`hooks` section) calling `atlas signal` through `atlas`.
+/// The Claude Code settings (`hooks` section) calling `atlas signal` through `atlas` (the
+/// same hooks atlas wires itself into the `claude` agents it starts; see
+/// [`crate::launch::claude_settings`]).
 pub fn claude(atlas: &str) -> Value {
-    let group = |state: &str| json!([{ "hooks": [hook(atlas, state)] }]);
-    json!({
-        "hooks": {
-            "SessionStart": group("idle"),
-            "UserPromptSubmit": group("busy"),
-            "Notification": [
-                { "matcher": "permission_prompt|elicitation_dialog", "hooks": [hook(atlas, "waiting")] },
-                { "matcher": "idle_prompt", "hooks": [hook(atlas, "idle")] },
-            ],
-            "Stop": group("idle"),
-        }
+    crate::launch::claude_settings(&|state: &str| {
+        format!("test -z \"$ATLAS_AGENT\" || {atlas} signal {state}")
     })
 }
 

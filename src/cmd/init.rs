@@ -121,7 +121,7 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<Exit> {
     }
     let text = starter_config(args.demo);
     // Never write a config atlas itself would refuse.
-    config::parse(&text, &path, &|_| true)?;
+    config::parse(&text, &path, &|_, _| true)?;
     write_atomic(&path, &text)?;
     println!("wrote {}", path.display());
     let quoted = crate::escape::sh_quote(&path.to_string_lossy());
@@ -143,8 +143,12 @@ mod tests {
     #[test]
     fn starter_team_has_13_agents_in_5_windows() {
         for demo in [false, true] {
-            let team = config::parse(&starter_config(demo), Path::new("/t/atlas.toml"), &|_| true)
-                .unwrap();
+            let team = config::parse(
+                &starter_config(demo),
+                Path::new("/t/atlas.toml"),
+                &|_, _| true,
+            )
+            .unwrap();
             assert_eq!(team.agents().count(), 13);
             let windows: Vec<&str> = team.windows.iter().map(|w| w.name.as_str()).collect();
             assert_eq!(windows, ["ceo", "content", "revenue", "intel", "trading"]);

@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
     let team_config = config.as_deref().and_then(|c| {
         let path = std::path::Path::new(c);
         let text = std::fs::read_to_string(path).ok()?;
-        crate::config::parse(&text, path, &|_| true).ok()
+        crate::config::parse(&text, path, &|_, _| true).ok()
     });
     let operator = team_config.as_ref().map(|t| t.operator.clone());
     let bin = std::env::current_exe()

@@ -7,13 +7,15 @@ use crate::cli::RestartArgs;
 use crate::config::{Agent, Team};
 use crate::error::Exit;
 use crate::events::{Event, EventLog, Kind};
+use crate::launch::{self, Launch, Which};
 use crate::layout;
 use crate::tcmd;
 use crate::tmux::{Cmd, Tmux};
 
 /// The commands that restart an agent in pane `pane`: respawn with `resume` (or `command`
-/// when `fresh`), same cwd and environment, logging kept open, the supervisor's marks
-/// cleared.
+/// when `fresh`), same cwd, environment, PATH and hooks as `up` gives it (see
+/// [`crate::launch`]), logging kept open, the supervisor's marks cleared. `epoch`: a new
+/// `@atlas_epoch` (the operator's restart starts a fresh crash count).
 ///
 /// tmux 3.3a: `pipe-pane` on a dead pane fails, and a dead pane's pipe closes some time
 /// after the respawn, so the pipe is closed and reopened after the respawn.
@@ -22,7 +24,8 @@ pub fn restart_commands(
     agent: &Agent,
     pane: &str,
     fresh: bool,
-    atlas_exe: &std::path::Path,
+    launch: &Launch<'_>,
+    epoch: Option<i64>,
 ) -> Vec<Cmd> {
     let mut respawn = tcmd![
         "respawn-pane",
@@ -32,21 +35,33 @@ pub fn restart_commands(
         "-c",
         agent.cwd.to_string_lossy()
     ];
-    respawn.extend(crate::tcmd!["-e", format!("ATLAS_AGENT={}", agent.name)]);
-    respawn.extend(crate::tcmd![
-        "-e",
-        format!("ATLAS_CONFIG={}", team.path.display())
-    ]);
-    for (k, v) in &agent.env {
-        respawn.push("-e".into());
-        respawn.push(format!("{k}={v}"));
-    }
+    respawn.extend(launch::env_args(agent, team));
     respawn.push("--".into());
-    let command = if fresh { &agent.command } else { &agent.resume };
-    respawn.extend(layout::pane_argv(command, atlas_exe));
-    vec![
+    let which = if fresh { Which::Command } else { Which::Resume };
+    respawn.extend(launch::pane_argv(agent, which, launch).0);
+    let mut cmds = vec![
         tcmd!["set-option", "-p", "-t", pane, "-u", "@atlas_state"],
         tcmd!["set-option", "-p", "-t", pane, "-u", "@atlas_signal"],
+        tcmd![
+            "set-option",
+            "-p",
+            "-t",
+            pane,
+            launch::OPT_PATH,
+            launch::agent_path(agent, launch.base_path, launch.atlas_exe)
+        ],
+    ];
+    if let Some(ms) = epoch {
+        cmds.push(tcmd![
+            "set-option",
+            "-p",
+            "-t",
+            pane,
+            layout::OPT_EPOCH,
+            ms.to_string()
+        ]);
+    }
+    cmds.extend([
         respawn,
         // A dead pane's pipe closes after a respawn (asynchronously); close it now and
         // open a fresh one, in the same batch, so no output is missed.
@@ -56,12 +71,30 @@ pub fn restart_commands(
             "-o",
             "-t",
             pane,
-            layout::pipe_command(atlas_exe, &team.logs, &agent.name)
+            layout::pipe_command(launch.atlas_exe, &team.logs, &agent.name)
         ],
-    ]
+    ]);
+    cmds
 }
 
-/// Restart an agent whose pane is `pane`, and record it in the events log.
+/// The PATH an agent was first started with (`@atlas_path`), else this process's own.
+pub fn base_path(tmux: &Tmux, pane: &str) -> String {
+    tmux.run(&tcmd![
+        "show-options",
+        "-p",
+        "-qv",
+        "-t",
+        pane,
+        launch::OPT_PATH
+    ])
+    .ok()
+    .map(|s| s.trim_end_matches('\n').to_string())
+    .filter(|s| !s.is_empty())
+    .unwrap_or_else(|| std::env::var("PATH").unwrap_or_default())
+}
+
+/// Restart an agent whose pane is `pane`, and record it in the events log. `by` is
+/// `operator` or `supervisor`; the operator's restart starts a fresh crash count.
 pub fn restart_agent(
     tmux: &Tmux,
     team: &Team,
@@ -71,7 +104,15 @@ pub fn restart_agent(
     by: &str,
 ) -> Result<()> {
     let exe = std::env::current_exe().context("cannot find the atlas binary's own path")?;
-    tmux.run_batch(&restart_commands(team, agent, pane, fresh, &exe))?;
+    let flags = tmux.server_flags();
+    let base = base_path(tmux, pane);
+    let launch = Launch {
+        atlas_exe: &exe,
+        server_flags: &flags,
+        base_path: &base,
+    };
+    let epoch = (by == "operator").then(|| chrono::Local::now().timestamp_millis());
+    tmux.run_batch(&restart_commands(team, agent, pane, fresh, &launch, epoch))?;
     let e = Event::now(Kind::Restart, &agent.name)
         .with("pane", pane)
         .with("by", by)

@@ -54,11 +54,14 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
     };
 
     let server_flags = ctx.tmux.server_flags();
+    let base_path = std::env::var("PATH").unwrap_or_default();
     let opts = UpOptions {
         atlas_exe: &exe,
         borders,
         supervisor: true,
         server_flags: &server_flags,
+        base_path: &base_path,
+        now_ms: chrono::Local::now().timestamp_millis(),
     };
     let plan = layout::up_plan(&team, &panes, &opts);
     std::fs::create_dir_all(&team.logs)

@@ -1,14 +1,14 @@
 use super::*;
 
 fn parse_ok(text: &str) -> Team {
-    match parse(text, Path::new("/team/atlas.toml"), &|_| true) {
+    match parse(text, Path::new("/team/atlas.toml"), &|_, _| true) {
         Ok(t) => t,
         Err(e) => panic!("unexpected error: {e}"),
     }
 }
 
 fn parse_err(text: &str) -> ConfigError {
-    match parse(text, Path::new("/team/atlas.toml"), &|_| true) {
+    match parse(text, Path::new("/team/atlas.toml"), &|_, _| true) {
         Ok(_) => panic!("config was accepted:\n{text}"),
         Err(e) => e,
     }
@@ -172,7 +172,7 @@ fn bad_names_are_refused() {
     assert!(parse(
         "[defaults]\ncommand = \"x\"\n[[windows]]\nname = \"ok_-9\"\nagents = [{ name = \"A-b_9\" }]\n",
         Path::new("/t/atlas.toml"),
-        &|_| true
+        &|_, _| true
     )
     .is_ok());
 }
@@ -288,7 +288,7 @@ fn several_problems_are_all_reported_in_file_order() {
 
 #[test]
 fn command_not_on_path_is_a_warning_naming_the_agent() {
-    let t = parse(BASE, Path::new("/team/atlas.toml"), &|p| p != "claude").unwrap();
+    let t = parse(BASE, Path::new("/team/atlas.toml"), &|p, _| p != "claude").unwrap();
     assert_eq!(t.warnings.len(), 1);
     assert!(t.warnings[0].contains("`Atlas`"), "{:?}", t.warnings);
     assert!(t.warnings[0].contains("claude"), "{:?}", t.warnings);

@@ -5,7 +5,8 @@
 //! - The pane decides first: no pane is `missing`, the supervisor's `@atlas_state=failed` is
 //!   `failed`, an exited program is `dead`.
 //! - The screen's tail (last [`TAIL_LINES`] lines) is matched against the preset in the order
-//!   starting, waiting, busy, limited, idle; the first list with a match decides.
+//!   starting, waiting, limited, busy, idle; the first list with a match decides (a program
+//!   that waits out a rate limit by itself still shows its spinner: that is `limited`).
 //! - A screen that matches nothing is `busy` while it changes and `idle` once it has not
 //!   changed for [`STILL`] (the stillness rule). "Not changed" is known from the screen hash
 //!   and the time it was first seen, kept in pane options, and from the window's last output.
@@ -15,7 +16,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Local, NaiveTime, TimeZone};
+use chrono::{DateTime, Datelike, Local, NaiveTime, TimeZone};
 
 use super::presets::Preset;
 use super::{Observation, Source, State};
@@ -102,14 +103,14 @@ pub fn read_screen(preset: &Preset, screen: &str) -> Reading {
         r.state = Some(State::Starting);
     } else if any(&preset.waiting) {
         r.state = Some(State::Waiting);
-    } else if any(&preset.busy) {
-        r.state = Some(State::Busy);
     } else if let Some(c) = preset.limited.iter().find_map(|re| re.captures(&tail)) {
         r.state = Some(State::Limited);
         r.reset = c
             .name("reset")
             .map(|m| m.as_str().trim().to_string())
             .filter(|s| !s.is_empty());
+    } else if any(&preset.busy) {
+        r.state = Some(State::Busy);
     } else if any(&preset.idle) {
         r.state = Some(State::Idle);
     }
@@ -117,24 +118,45 @@ pub fn read_screen(preset: &Preset, screen: &str) -> Reading {
 }
 
 /// When a usage limit ends, from the screen's words: a clock time (`3pm`, `12:50am`,
-/// `2:51 PM`, `18:44` — the next such local time) or a delay (`53s`, `4 days 6 hours 37
-/// minutes`, `2h 30m` — from now). None when the text is neither.
+/// `2:51 PM`, `18:44` — the next such local time), a date and time (`Dec 8, 12:49am`,
+/// `Dec 9th, 2026 7:11 PM`, `Dec 8 at 3pm` — that day, the next such day when no year is
+/// given), or a delay (`53s`, `4 days 6 hours 37 minutes`, `2h 30m` — from now). None when
+/// the text is none of these.
 pub fn parse_reset(text: &str, now: DateTime<Local>) -> Option<DateTime<Local>> {
-    let t = text.trim().to_ascii_lowercase();
-    let clock = regex::Regex::new(r"^(\d{1,2})(?::(\d{2}))?\s*([ap])?\.?m?\.?$").ok()?;
+    let t = text
+        .trim()
+        .trim_end_matches('.')
+        .trim()
+        .to_ascii_lowercase();
+    let dated = regex::Regex::new(
+        r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s*(?:(\d{4})\s*,?\s*)?(?:at\s+)?(.+)$",
+    )
+    .ok()?;
+    if let Some(c) = dated.captures(&t) {
+        const MONTHS: [&str; 12] = [
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ];
+        let month = MONTHS.iter().position(|m| *m == &c[1])? as u32 + 1;
+        let day: u32 = c[2].parse().ok()?;
+        let time = clock_time(&c[4])?;
+        if let Some(y) = c.get(3) {
+            let date = chrono::NaiveDate::from_ymd_opt(y.as_str().parse().ok()?, month, day)?;
+            return Local.from_local_datetime(&date.and_time(time)).earliest();
+        }
+        for year in [now.year(), now.year() + 1] {
+            if let Some(date) = chrono::NaiveDate::from_ymd_opt(year, month, day) {
+                let at = Local.from_local_datetime(&date.and_time(time)).earliest();
+                if let Some(at) = at.filter(|at| *at > now) {
+                    return Some(at);
+                }
+            }
+        }
+        return None;
+    }
     let compact = t.replace(' ', "");
     let is_clock = t.contains(':') || compact.ends_with("am") || compact.ends_with("pm");
     if is_clock {
-        let c = clock.captures(&t).or_else(|| clock.captures(&compact))?;
-        let mut hour: u32 = c.get(1)?.as_str().parse().ok()?;
-        let minute: u32 = c.get(2).map_or(Some(0), |m| m.as_str().parse().ok())?;
-        match c.get(3).map(|m| m.as_str()) {
-            Some("a") if hour == 12 => hour = 0,
-            Some("p") if hour < 12 => hour += 12,
-            Some(_) if hour > 12 => return None,
-            _ => {}
-        }
-        let time = NaiveTime::from_hms_opt(hour, minute, 0)?;
+        let time = clock_time(&t)?;
         let mut day = now.date_naive();
         for _ in 0..2 {
             let at = Local.from_local_datetime(&day.and_time(time)).earliest();
@@ -168,6 +190,23 @@ pub fn parse_reset(text: &str, now: DateTime<Local>) -> Option<DateTime<Local>> 
     let ms = i64::try_from(Duration::from_secs_f64(secs).as_millis()).ok()?;
     // Round up to the second: "53s" means not before 53 seconds from now.
     Some(now + chrono::Duration::milliseconds(ms))
+}
+
+/// A time of day: `3pm`, `12:50am`, `2:51 PM`, `18:44`, `7:11 p.m.`.
+fn clock_time(text: &str) -> Option<NaiveTime> {
+    let clock = regex::Regex::new(r"^(\d{1,2})(?::(\d{2}))?\s*(?:([ap])\.?m?\.?)?$").ok()?;
+    let t = text.trim();
+    let compact = t.replace(' ', "");
+    let c = clock.captures(t).or_else(|| clock.captures(&compact))?;
+    let mut hour: u32 = c.get(1)?.as_str().parse().ok()?;
+    let minute: u32 = c.get(2).map_or(Some(0), |m| m.as_str().parse().ok())?;
+    match c.get(3).map(|m| m.as_str()) {
+        Some("a") if hour == 12 => hour = 0,
+        Some("p") if hour < 12 => hour += 12,
+        Some(_) if hour > 12 => return None,
+        _ => {}
+    }
+    NaiveTime::from_hms_opt(hour, minute, 0)
 }
 
 /// A state an agent's own hook reported (`atlas signal`), as kept in `@atlas_signal`.
@@ -449,6 +488,39 @@ mod tests {
         assert_eq!(parse_reset("12pm", now), Some(at(12, 0)));
         assert_eq!(parse_reset("soon", now), None);
         assert_eq!(parse_reset("13pm", now), None);
+    }
+
+    #[test]
+    fn reset_dates_and_times() {
+        let now = at(10, 0); // 2026-04-11
+        let on = |y, mo, d, h, mi| {
+            Local
+                .from_local_datetime(
+                    &chrono::NaiveDate::from_ymd_opt(y, mo, d)
+                        .unwrap()
+                        .and_hms_opt(h, mi, 0)
+                        .unwrap(),
+                )
+                .earliest()
+                .unwrap()
+        };
+        // Claude Code: "resets Dec 8, 12:49am"; Codex: "try again at Dec 9th, 2026 7:11 PM".
+        assert_eq!(
+            parse_reset("Dec 8, 12:49am", now),
+            Some(on(2026, 12, 8, 0, 49))
+        );
+        assert_eq!(
+            parse_reset("Dec 9th, 2026 7:11 PM", now),
+            Some(on(2026, 12, 9, 19, 11))
+        );
+        assert_eq!(
+            parse_reset("Apr 11 at 3pm", now),
+            Some(on(2026, 4, 11, 15, 0))
+        );
+        // A date already past this year is next year's.
+        assert_eq!(parse_reset("Jan 2, 9:00", now), Some(on(2027, 1, 2, 9, 0)));
+        assert_eq!(parse_reset("Feb 30, 9am", now), None);
+        assert_eq!(parse_reset("Dec 8, later", now), None);
     }
 
     #[test]

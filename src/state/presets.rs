@@ -34,15 +34,24 @@ struct Builtin {
     starting: List,
 }
 
-/// Claude Code (`claude`).
+/// Claude Code (`claude`), from screens of Claude Code 2.1.332 captured by
+/// scripts/capture-screens.py (tests/fixtures/screens/claude@2.1.332_*).
 const CLAUDE: Builtin = Builtin {
     name: "claude",
-    // The spinner line ("✻ Thinking… (12s · ↑ 1.2k tokens · esc to interrupt)") sits just
-    // above the input box; the footer below it may say "bypass permissions on", which says
-    // nothing about being idle.
-    busy: &[r"(?i)\([^\n]*\b(?:esc|ctrl\+c) to interrupt\b[^\n]*(?:\n[^\n]*){0,15}\z"],
+    busy: &[
+        // The spinner line ("✢ Crunching…", "* Gallivanting… (17s · ↓ 69 tokens)") above the
+        // input box; tips and hints may sit between. A finished turn's line ("✻ Baked for
+        // 6s · done 5:15 PM") has no "…".
+        r"^[·✢✳✶✻✽✺✹*][ \t]+[^\n]*…[^\n]*\n(?:[^\n]*\n){0,6}?[─━]{8,}[^\n]*\n❯",
+        // The footer below the box while it works: "⏸ manual mode on · esc to interrupt"
+        // (gone while a draft is typed; the spinner line stays).
+        r"(?i)·[ \t]*esc to interrupt\b[^\n]*(?:\n[^\n]*){0,2}\z",
+        // Older versions: "✻ Thinking… (12s · ↑ 1.2k tokens · esc to interrupt)".
+        r"(?i)\([^\n]*\b(?:esc|ctrl\+c) to interrupt\b[^\n]*(?:\n[^\n]*){0,15}\z",
+    ],
     waiting: &[
-        // A menu's footer is the bottom line while a permission or selection menu is open.
+        // A menu's footer is the bottom line while a permission or selection menu is open
+        // ("Esc to cancel · Tab to amend", "Enter to confirm · Esc to cancel").
         r"(?i)^[ \t]*(?:Esc to cancel|Enter to confirm|Enter to select)\b[^\n]*\z",
         // "Do you want to proceed?" directly followed by its first option.
         r"(?i)^[ \t]*Do you (?:want|trust)[^\n]*\?[ \t]*\n(?:[ \t]*\n)?[ \t]*(?:❯[ \t]*)?1\.[ \t]",
@@ -56,12 +65,24 @@ const CLAUDE: Builtin = Builtin {
         r"^╭─{8,}╮[^\n]*\n│[ \t\u{a0}]*>[ \t\u{a0}]",
     ],
     limited: &[
+        // A subscription's limit, in the footer: "⚠ Usage limit reached · limit resets
+        // 11:30pm" (Claude Code continues by itself at the reset).
+        r"(?i)^[ \t]*(?:⚠[ \t]*)?Usage limit reached · limit resets (?P<reset>[^\n·(]*?)[ \t]*(?:\([^)\n]*\))?[ \t]*(?:\n[^\n]*){0,4}\z",
+        // The same as the last message above the box: "You've hit your 5-hour limit ·
+        // resets Dec 8, 12:49am (UTC)"; its own lines below it are indented.
+        r"(?i)(?:hit your|usage)[^\n]*?limit[^\n]*?· resets (?P<reset>[^\n·(]*?)[ \t]*(?:\([^)\n]*\))?[ \t]*\n(?:[ \t]+[^\n]*\n|[ \t]*\n){0,16}?[─━]{8,}[^\n]*\n❯",
+        // Older versions: "Claude usage limit reached. Your limit will reset at 3pm".
         r"(?i)(?:limit reached|hit your [^\n]*?limit)[^\n]*?\breset(?:s| at)[ \t]+(?:at[ \t]+)?(?P<reset>\d{1,2}(?::\d{2})?[ \t]?(?:[ap]m)?)[^\n]*(?:\n[^\n]*){0,9}\z",
-        r"(?i)(?:usage limit reached|hit your [^\n]*?limit)[^\n]*(?:\n[^\n]*){0,9}\z",
+        // An API key's 429 (reset unknown), as the last message above the box.
+        r"(?i)^●[ \t]*API Error:[^\n]*\b429\b[^\n]*\n(?:[ \t]+[^\n]*\n|[ \t]*\n){0,16}?[─━]{8,}[^\n]*\n❯",
+        // A rate limit it retries by itself: "✻ 429 Rate limited · retrying in 7s ·
+        // attempt 3/10" above the box.
+        r"(?i)^[·✢✳✶✻✽✺✹*][ \t]+[^\n]*(?:429|rate.?limit|usage limit|overloaded|API error)[^\n]*retrying in (?P<reset>\d+[ \t]*s)\b[^\n]*\n(?:[^\n]*\n){0,6}?[─━]{8,}[^\n]*\n❯",
     ],
-    // The last `❯` line at the left edge is the input line; the dim placeholder
-    // (`Try "…"`) is not a draft.
-    input: r#"^(?:❯|│[ \t]*>)[ \t\u{a0}]*(?:Try "[^"\n]*"[ \t\u{a0}]*(?:│[ \t]*)?$|(?P<draft>[^\n]*?)[ \t\u{a0}]*(?:│[ \t]*)?$)"#,
+    // The last `❯` line at the left edge is the input line. Its dim placeholders are not
+    // drafts: `Try "…"`, "Press up to edit queued messages", "Resend your message to try
+    // again", "Once fixed, resend your message", "Run /rewind to go back".
+    input: r#"^(?:❯|│[ \t]*>)[ \t\u{a0}]*(?:(?:Try "[^"\n]*"|Press (?:up|Enter) to [^\n]*|Resend your message to try again|Once fixed, resend your message|Run /rewind to go back)[ \t\u{a0}]*(?:│[ \t]*)?$|(?P<draft>[^\n]*?)[ \t\u{a0}]*(?:│[ \t]*)?$)"#,
     submit_delay: "200ms",
     starting: &[],
 };

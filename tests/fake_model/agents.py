@@ -51,6 +51,10 @@ def claude(a):
         "customApiKeyResponses": {"approved": [key[-20:]], "rejected": []},
         "projects": {os.path.realpath(a.cwd): {"hasTrustDialogAccepted": True}, a.cwd: {"hasTrustDialogAccepted": True}},
     }
+    if a.first_run:
+        # The onboarding needs the real service; leave out only what a new folder and a new
+        # key ask about.
+        cfg = {"hasCompletedOnboarding": True}
     write(os.path.join(a.home, ".claude.json"), json.dumps(cfg))
     env = {
         "HOME": a.home,
@@ -88,6 +92,7 @@ def main():
     s.add_argument("--url", required=True)
     s.add_argument("--agent", required=True)
     s.add_argument("--auth", default="key", choices=["key", "oauth"])
+    s.add_argument("--first-run", action="store_true", help="leave out what skips first-run dialogs")
     f = sub.add_parser("find")
     f.add_argument("program")
     a = ap.parse_args()

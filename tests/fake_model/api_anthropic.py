@@ -43,7 +43,7 @@ def handle(h, agent, path, body):
     for m in messages:
         texts, results = anthropic_texts(m.get("content"))
         user_texts.extend(texts)
-        if texts and not results:
+        if texts:
             turn_text = "\n".join(texts)
         last_texts, last_results = texts, results
     tools = bool(body.get("tools"))
@@ -58,14 +58,15 @@ def handle(h, agent, path, body):
             "model": body.get("model"),
             "stream": stream,
             "tools": tools,
-            "user_text": "\n".join(last_texts) if last_texts and not last_results else None,
+            "user_text": "\n".join(last_texts) if last_texts else None,
             "user_texts": user_texts,
             "tool_results": last_results,
             "n_messages": len(body.get("messages") or []),
         }
     )
     script = Script(turn_text if tools else "")
-    after_tool = bool(last_results)
+    # A tool's result comes back alone; a rejected tool's result comes with the next prompt.
+    after_tool = bool(last_results) and not last_texts
     kind = "text"
     if tools and not after_tool:
         if script.error:

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Capture the screens of the real agent programs as test fixtures.
+
+  scripts/capture-screens.py claude [--out tests/fixtures/screens] [--keep]
+
+For each program it starts the fake model server (tests/fake_model/fake_model.py) and the
+program itself (set up by tests/fake_model/agents.py) in a private tmux server (never yours),
+drives it through its states — idle, typing, a long streamed answer, a pause mid-answer, a
+message queued while busy, a permission prompt, first-run dialogs, usage limits — and writes
+what `capture-pane -p -J` shows at each step to
+
+  <out>/<program>@<version>_<state>_<n>[_reset-HHMM | _reset-MMDD-HHMM | _reset-in-<N>s][_draft].txt
+
+The state in the name is the truth as the script knows it (it drives the program, and checks
+the fake server's log: "busy" captures are taken while a request is open). Rerun it when a
+program updates (after bumping its version in tests/fake_model/agents.py and running
+scripts/install-agents.sh), then run `cargo test --test state_fixtures`: a preset that no
+longer reads a screen fails there, naming the fixture. Old versions' fixtures can stay (they
+document what atlas still reads) or be removed.
+
+Reset times: a limit scripted with [[limit HH:MM]] resets at that local time; the file name
+carries it so the fixture test can check the parsed reset.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FAKE = os.path.join(ROOT, "tests", "fake_model")
+sys.path.insert(0, FAKE)
+import agents  # noqa: E402
+
+WIDTH, HEIGHT = 100, 30
+
+
+class Rig:
+    """A fake model server and a private tmux server."""
+
+    def __init__(self, program, keep=False):
+        self.program = program
+        self.keep = keep
+        self.tmp = tempfile.mkdtemp(prefix="atlas-capture-%s-" % program)
+        self.sock = "atlas-capture-%d" % os.getpid()
+        self.log = os.path.join(self.tmp, "model.jsonl")
+        portfile = os.path.join(self.tmp, "port")
+        self.server = subprocess.Popen(
+            [sys.executable, os.path.join(FAKE, "fake_model.py"), "--log", self.log, "--port-file", portfile],
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 10
+        while not os.path.exists(portfile):
+            if time.time() > deadline:
+                raise SystemExit("the fake model server did not start")
+            time.sleep(0.05)
+        self.url = "http://127.0.0.1:%s" % open(portfile).read().strip()
+        self.n = 0
+
+    def tmux(self, *args, check=True):
+        env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
+        r = subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null", *args], capture_output=True, text=True, env=env)
+        if check and r.returncode != 0:
+            raise RuntimeError("tmux %s: %s" % (args, r.stderr.strip()))
+        return r.stdout
+
+    def start(self, agent, auth="key", first_run=False, cwd=None):
+        """Start the program as agent `agent` in a session of that name; returns the target."""
+        home = os.path.join(self.tmp, "home-" + agent)
+        cwd = cwd or os.path.join(self.tmp, "work-" + agent)
+        os.makedirs(cwd, exist_ok=True)
+        subprocess.run(["git", "init", "-q", cwd], check=False)
+        args = [sys.executable, os.path.join(FAKE, "agents.py"), "setup", "--program", self.program,
+                "--home", home, "--cwd", cwd, "--url", self.url, "--agent", agent, "--auth", auth]
+        if first_run:
+            args.append("--first-run")
+        setup = json.loads(subprocess.check_output(args))
+        env = []
+        for k, v in setup["env"].items():
+            env += ["-e", "%s=%s" % (k, v)]
+        self.tmux("new-session", "-d", "-s", agent, "-x", str(WIDTH), "-y", str(HEIGHT), "-c", cwd, *env, "--", *setup["command"])
+        self.tmux("set-option", "-t", agent, "remain-on-exit", "on")
+        return agent + ":"
+
+    def screen(self, target):
+        return self.tmux("capture-pane", "-p", "-J", "-t", target)
+
+    def wait(self, target, what, pred, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            s = self.screen(target)
+            if pred(s):
+                return s
+            if time.time() > deadline:
+                raise SystemExit("timed out waiting for %s; the screen:\n%s" % (what, s))
+            time.sleep(0.1)
+
+    def type(self, target, text):
+        self.tmux("send-keys", "-t", target, "-l", "--", text)
+
+    def key(self, target, *keys):
+        self.tmux("send-keys", "-t", target, *keys)
+
+    def send(self, target, text):
+        self.type(target, text)
+        time.sleep(0.3)
+        self.key(target, "Enter")
+
+    def requests(self):
+        out = []
+        if os.path.exists(self.log):
+            for line in open(self.log):
+                out.append(json.loads(line))
+        return out
+
+    def open_request(self, agent):
+        """Whether a scripted request of `agent` is being answered now."""
+        ends = {r["id"] for r in self.requests() if r.get("event") == "response_end"}
+        return any(
+            r.get("event") == "request" and r.get("agent") == agent and r.get("tools") and r["id"] not in ends
+            for r in self.requests()
+        )
+
+    def close(self):
+        self.tmux("kill-server", check=False)
+        try:
+            os.remove("/tmp/tmux-%d/%s" % (os.getuid(), self.sock))
+        except OSError:
+            pass
+        self.server.send_signal(signal.SIGTERM)
+        self.server.wait()
+        if not self.keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        else:
+            print("kept", self.tmp, file=sys.stderr)
+
+
+class Fixtures:
+    def __init__(self, out, program):
+        self.out = out
+        self.prefix = "%s@%s" % (program, agents.VERSIONS[program])
+        self.counts = {}
+        self.written = []
+
+    def save(self, state, screen, extra=""):
+        n = self.counts.get(state, 0) + 1
+        self.counts[state] = n
+        name = "%s_%s_%d%s.txt" % (self.prefix, state, n, extra)
+        # Trailing blank lines say nothing; trailing spaces on lines are kept (prompts end
+        # with one).
+        text = screen.rstrip("\n") + "\n"
+        with open(os.path.join(self.out, name), "w") as f:
+            f.write(text)
+        self.written.append(name)
+        print("wrote", name, file=sys.stderr)
+
+
+def last_lines(s, n=12):
+    lines = [l for l in s.splitlines() if l.strip()]
+    return "\n".join(lines[-n:])
+
+
+# -- Claude Code ---------------------------------------------------------------------------
+
+CLAUDE_IDLE = re.compile(r"^[─━]{8,}\n❯[ \u00a0]*\n[─━]{8,}\n[^\n]*\? for shortcuts", re.M)
+CLAUDE_BOX = re.compile(r"^[─━]{8,}\n❯", re.M)
+
+
+def claude_idle(s):
+    return bool(CLAUDE_IDLE.search(last_lines(s, 6)))
+
+
+def capture_claude(rig, fx):
+    t = rig.start("Alpha")
+    s = rig.wait(t, "the prompt", claude_idle)
+    fx.save("idle", s)
+
+    # A draft typed but not submitted.
+    rig.type(t, "refactor the parser into smaller functions")
+    s = rig.wait(t, "the draft", lambda s: "refactor the parser" in last_lines(s, 4))
+    fx.save("idle", s, "_draft")
+    rig.key(t, "C-u")
+    rig.wait(t, "an empty prompt", claude_idle)
+
+    # An answer.
+    rig.send(t, "say hello")
+    s = rig.wait(t, "the answer", lambda s: "Done: received" in s and claude_idle(s))
+    fx.save("idle", s)
+
+    # A long streamed answer: at its start, in the middle, during a pause mid-answer.
+    rig.send(t, "write a long answer [[delay 2]] [[stream 12]] [[pause 8]]")
+    rig.wait(t, "the request", lambda s: rig.open_request("Alpha"))
+    time.sleep(0.5)
+    fx.save("busy", rig.screen(t))  # before the first token
+    s = rig.wait(t, "streamed words", lambda s: "word3" in s)
+    fx.save("busy", s)
+    # The pause starts halfway through the words.
+    s = rig.wait(t, "the pause", lambda s: "word24" in s, timeout=20)
+    time.sleep(3)
+    assert rig.open_request("Alpha"), "the answer ended during the pause"
+    fx.save("busy", rig.screen(t))
+    # A draft typed while busy, then queued with Enter.
+    rig.type(t, "and then summarise it")
+    s = rig.wait(t, "the draft while busy", lambda s: "and then summarise it" in last_lines(s, 4))
+    fx.save("busy", s, "_draft")
+    rig.key(t, "Enter")
+    s = rig.wait(t, "the queued message", lambda s: "queued" in last_lines(s, 6).lower())
+    assert rig.open_request("Alpha")
+    fx.save("busy", s)
+    s = rig.wait(t, "both answers", lambda s: s.count("Done: received") >= 3 and claude_idle(s), timeout=40)
+    fx.save("idle", s)
+
+    # A command that needs permission: the prompt, then the command running.
+    rig.send(t, "make a file [[bash sleep 6 && touch made.txt]]")
+    s = rig.wait(t, "the permission prompt", lambda s: "Do you want to proceed?" in s)
+    time.sleep(0.5)
+    fx.save("waiting", rig.screen(t))
+    rig.key(t, "Enter")
+    s = rig.wait(t, "the command running", lambda s: "Do you want to proceed?" not in s)
+    time.sleep(1.5)
+    fx.save("busy", rig.screen(t))
+    s = rig.wait(t, "the command's end", lambda s: "Ran it:" in s and claude_idle(s), timeout=20)
+    fx.save("idle", s)
+
+    # Escape on a permission prompt: interrupted, idle again.
+    rig.send(t, "remove it [[bash rm made.txt]]")
+    rig.wait(t, "the permission prompt", lambda s: "Do you want to proceed?" in s)
+    rig.key(t, "Escape")
+    s = rig.wait(t, "the interruption", lambda s: "Interrupted" in s and claude_idle(s))
+    fx.save("idle", s)
+
+    # An API error (a key's 429): the message, and the prompt's retry hint.
+    rig.send(t, "go on [[limit]]")
+    s = rig.wait(t, "the API error", lambda s: "429" in s and CLAUDE_BOX.search(last_lines(s, 5)) and "esc to interrupt" not in s)
+    time.sleep(0.5)
+    fx.save("limited", rig.screen(t))
+
+    # A rate limit Claude Code retries by itself.
+    rig.key(t, "C-u")
+    rig.send(t, "again [[ratelimit 30]]")
+    s = rig.wait(t, "the retry line", lambda s: re.search(r"retrying in \d+s", s), timeout=40)
+    m = re.search(r"retrying in (\d+)s", last_lines(s, 8))
+    fx.save("limited", s, "_reset-in-%ss" % m.group(1))
+    rig.key(t, "Escape")
+
+    # A subscription login: Claude Code's own usage-limit screens.
+    t = rig.start("Beta", auth="oauth")
+    rig.wait(t, "the prompt", claude_idle)
+    rig.send(t, "keep working [[limit 23:30]]")
+    s = rig.wait(t, "the limit notice", lambda s: "Usage limit reached" in s and claude_idle(s) is False and "limit resets" in s)
+    time.sleep(0.5)
+    fx.save("limited", rig.screen(t), "_reset-2330")
+    rig.key(t, "Escape")
+    time.sleep(0.5)
+    rig.send(t, "and more [[limit +200000]]")
+    s = rig.wait(t, "the limit menu", lambda s: "What do you want to do?" in s)
+    time.sleep(0.5)
+    fx.save("waiting", rig.screen(t))
+    rig.key(t, "Enter")  # 1. Stop and wait for limit to reset
+    s = rig.wait(t, "the limit message", lambda s: "hit your" in s and claude_idle(s))
+    m = re.search(r"resets (\w{3}) (\d{1,2}), (\d{1,2}):(\d{2})([ap]m)", s)
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    hour = int(m.group(3)) % 12 + (12 if m.group(5) == "pm" else 0)
+    fx.save("limited", s, "_reset-%02d%02d-%02d%s" % (months.index(m.group(1)) + 1, int(m.group(2)), hour, m.group(4)))
+
+    # First run: the dialogs a new folder and a new API key show (answered "yes").
+    t = rig.start("Gamma", first_run=True)
+    for _ in range(6):
+        s = rig.wait(t, "a dialog or the prompt", lambda s: claude_idle(s) or "Enter to confirm" in s)
+        time.sleep(0.8)
+        s = rig.screen(t)
+        if claude_idle(s) or "Pane is dead" in s:
+            break
+        fx.save("waiting", s)
+        if "Yes, I trust this folder" in s:
+            rig.key(t, "Down")
+        elif "use this API key" in s:
+            rig.key(t, "Up")
+        time.sleep(0.3)
+        rig.key(t, "Enter")
+        rig.wait(t, "the next screen", lambda s2: s2 != s)
+
+    # Exiting: the pane is dead (decided by tmux, not the screen), nothing to capture.
+
+
+PROGRAMS = {"claude": capture_claude}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("program", choices=sorted(agents.VERSIONS))
+    ap.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures", "screens"))
+    ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    a = ap.parse_args()
+    if not agents.find(a.program):
+        raise SystemExit("%s is not installed; run scripts/install-agents.sh %s" % (a.program, a.program))
+    if a.program not in PROGRAMS:
+        raise SystemExit("no capture scenario for %s yet" % a.program)
+    fx = Fixtures(a.out, a.program)
+    # Replace this version's old captures.
+    for f in os.listdir(a.out):
+        if f.startswith(fx.prefix + "_"):
+            os.remove(os.path.join(a.out, f))
+    rig = Rig(a.program, keep=a.keep)
+    try:
+        PROGRAMS[a.program](rig, fx)
+    finally:
+        rig.close()
+    print("%d fixtures for %s" % (len(fx.written), fx.prefix))
+
+
+if __name__ == "__main__":
+    main()
