@@ -100,7 +100,13 @@ pub struct PresetSpec {
     pub input: Option<String>,
     /// The pause between the text and the submit key.
     pub submit_delay: Option<String>,
+    /// The key that queues a message while the program works: `Enter`, `Tab`, or "" (the
+    /// program has no queue; atlas refuses to type into it while it is busy).
+    pub queue_key: Option<String>,
 }
+
+/// The values `queue_key` may take.
+pub const QUEUE_KEYS: &[&str] = &["Enter", "Tab", ""];
 
 impl PresetSpec {
     /// Layer `over` on top of `self`: each part `over` sets wins.
@@ -115,6 +121,7 @@ impl PresetSpec {
                 .submit_delay
                 .clone()
                 .or_else(|| self.submit_delay.clone()),
+            queue_key: over.queue_key.clone().or_else(|| self.queue_key.clone()),
         }
     }
 
@@ -331,6 +338,7 @@ struct RawDefaults {
     limited: Option<Vec<String>>,
     input: Option<String>,
     submit_delay: Option<Spanned<String>>,
+    queue_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -359,6 +367,7 @@ struct RawAgent {
     limited: Option<Vec<String>>,
     input: Option<String>,
     submit_delay: Option<Spanned<String>>,
+    queue_key: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -390,6 +399,7 @@ macro_rules! preset_keys {
                     limited: self.limited.clone(),
                     input: self.input.clone(),
                     submit_delay: self.submit_delay.as_ref().map(|s| s.get_ref().clone()),
+                    queue_key: self.queue_key.clone(),
                 }
             }
         }
@@ -603,7 +613,15 @@ impl Validator<'_> {
         self.regexes(&spec.input.clone().map(|i| vec![i]), span.clone(), "input");
         if let Some(d) = &spec.submit_delay {
             if let Err(e) = duration::parse(d) {
-                self.at(span, format!("submit_delay: {e}"));
+                self.at(span.clone(), format!("submit_delay: {e}"));
+            }
+        }
+        if let Some(k) = &spec.queue_key {
+            if !QUEUE_KEYS.contains(&k.as_str()) {
+                self.at(
+                    span,
+                    format!("queue_key is `{k}`; expected \"Enter\", \"Tab\" or \"\" (no queue)"),
+                );
             }
         }
     }

@@ -4,20 +4,26 @@
 //!
 //! The algorithm (docs/STATES-AND-DELIVERY.md has the long form):
 //! 1. Sends to one agent are serialised by an exclusive lock on `logs/.locks/NAME.lock`,
-//!    held across processes for the whole delivery.
+//!    held across processes for the whole delivery (waited for at most
+//!    [`SendOptions::lock_wait`]).
 //! 2. The agent is observed under the lock. atlas refuses — before typing anything — an agent
-//!    that is missing, dead, failed, showing a menu or question, or holding an unsent draft on
-//!    its input line; a busy agent is typed into only when its program shows its input line
-//!    while it works (Claude Code queues such messages), else `--when-idle` is needed.
+//!    that is missing, dead, failed, showing a menu or question, whose input line is not on
+//!    its screen, or holding an unsent draft on its input line (a "draft" drawn dim or grey is
+//!    a placeholder, see [`crate::state::styled`]). A busy agent is typed into only when its
+//!    program queues messages (the preset's `queue_key`: Claude Code and Gemini CLI queue on
+//!    Enter, Codex on Tab) and its input line is visible; else it is refused, or waited for
+//!    with `--when-idle`. The supervisor never types into a busy agent
+//!    ([`SendOptions::only_idle`]).
 //! 3. The pane is taken out of copy mode. A short single line without control characters is
 //!    typed literally (`send-keys -l --`); anything else (several lines, tabs, long text) goes
 //!    in as one bracketed paste: `load-buffer -b UNIQUE -` fed on tmux's standard input (tmux
 //!    streams it in pieces, so there is no size limit) and `paste-buffer -p -r -d`.
-//! 4. atlas waits (bounded) for the text to show on the screen, then for the preset's
-//!    `submit_delay` counted from the typing, then sends the submit key on its own.
-//! 5. The submission is verified on the screen: the input line is empty again, or the agent
-//!    turned busy. While the text still sits on the input line the submit key is retried, up
-//!    to [`SendOptions::attempts`] times. Only then is the directive reported delivered.
+//! 4. What happens next is decided by [`Submission`], a pure machine fed the screen: it waits
+//!    (bounded) for the text to show on the input line, then for the preset's `submit_delay`,
+//!    then asks for the submit key — sent on its own. It then watches the screen: the input
+//!    line empty again (or the agent turned busy, opened a menu, hit a limit, exited) is a
+//!    submission. The submit key is sent again only while the screen still shows exactly the
+//!    text as typed, so no key ever lands in an empty input; every wait has a deadline.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -29,7 +35,7 @@ use thiserror::Error;
 use crate::config::{Agent, Team};
 use crate::state::detect::{read_screen, screen_hash};
 use crate::state::observe::{PresetCache, look_many, observe_agent, observe_agents};
-use crate::state::{Observation, Preset, Source, State};
+use crate::state::{Observation, Preset, State};
 use crate::tcmd;
 use crate::tmux::{Cmd, Tmux, TmuxError};
 
@@ -42,12 +48,16 @@ pub const LITERAL_MAX: usize = 1024;
 pub struct SendOptions {
     /// Wait at most this long for the agent to be idle before delivering (`--when-idle`).
     pub when_idle: Option<Duration>,
-    /// How long to watch the screen after each submit key.
+    /// How long to watch the screen after each submit key before sending it again.
     pub verify_window: Duration,
     /// How many times the submit key may be sent.
     pub attempts: u32,
     /// How often to look again while waiting for idle.
     pub poll: Duration,
+    /// Refuse a busy agent even when its program would queue the message (the supervisor).
+    pub only_idle: bool,
+    /// How long to wait for another delivery to the same agent to finish.
+    pub lock_wait: Duration,
 }
 
 impl Default for SendOptions {
@@ -57,8 +67,23 @@ impl Default for SendOptions {
             verify_window: Duration::from_millis(1500),
             attempts: 3,
             poll: Duration::from_millis(100),
+            only_idle: false,
+            lock_wait: Duration::from_secs(30),
         }
     }
+}
+
+impl SendOptions {
+    /// The longest a delivery can take once the agent's lock is held and it was judged ready:
+    /// the echo of `len` bytes, the submit delay, and every submit key's window.
+    pub fn bound(&self, len: usize, submit_delay: Duration) -> Duration {
+        echo_limit(len) + submit_delay + self.verify_window * self.attempts.max(1)
+    }
+}
+
+/// How long the typed text may take to show on the screen.
+pub fn echo_limit(len: usize) -> Duration {
+    Duration::from_millis(1000) + Duration::from_millis((len / 20) as u64)
 }
 
 /// How the text went in.
@@ -87,8 +112,8 @@ pub struct Delivered {
     pub elapsed: Duration,
 }
 
-/// Why a directive was not delivered. Every variant but [`DeliveryError::NotSubmitted`]
-/// means nothing was typed.
+/// Why a directive was not delivered (or could not be confirmed). [`DeliveryError::nothing_typed`]
+/// says whether the agent's input was left untouched.
 #[derive(Debug, Error)]
 pub enum DeliveryError {
     /// The agent has no pane.
@@ -131,15 +156,25 @@ pub enum DeliveryError {
         /// The text found.
         draft: String,
     },
-    /// The agent is busy (or starting) and its input line cannot be seen.
+    /// The agent's input line is not on its screen (a dialog atlas does not know, or output
+    /// covering it).
     #[error(
-        "{agent} is {state} and its input line is not visible; try again later or use --when-idle (nothing was typed)"
+        "{agent}'s input line is not on its screen (it may show a dialog atlas does not know); look at its pane with `atlas peek {agent}` (nothing was typed)"
     )]
+    NoInput {
+        /// The agent.
+        agent: String,
+    },
+    /// The agent is busy (or starting) and its program does not queue messages (or the
+    /// caller asked for an idle agent).
+    #[error("{agent} is {state}{why}; try again later or use --when-idle (nothing was typed)")]
     Busy {
         /// The agent.
         agent: String,
         /// Its state.
         state: State,
+        /// Why it cannot take the message now.
+        why: String,
     },
     /// `--when-idle` ran out of time.
     #[error("{agent} was still {state} after waiting {}s for it to be idle (nothing was typed)", waited.as_secs())]
@@ -151,15 +186,50 @@ pub enum DeliveryError {
         /// How long atlas waited.
         waited: Duration,
     },
-    /// The text was typed but the screen never showed it submitted.
+    /// The text was typed but never showed on the agent's input line: no submit key sent.
     #[error(
-        "the text was typed into {agent} but the screen never showed it submitted after {submits} submit key(s); look at its pane (`atlas peek {agent}`)"
+        "the text was typed into {agent} but never showed on its input line, so no submit key was sent; look at its pane (`atlas peek {agent}`)"
+    )]
+    NoEcho {
+        /// The agent.
+        agent: String,
+    },
+    /// The program exited while the text was being typed, before a submit key was sent.
+    #[error("{agent} exited while the text was being typed; nothing was submitted")]
+    Exited {
+        /// The agent.
+        agent: String,
+    },
+    /// The text was typed but stayed on the input line through every submit key.
+    #[error(
+        "the text was typed into {agent} but stayed on its input line after {submits} submit key(s): not delivered; it is still there (`atlas peek {agent}`)"
     )]
     NotSubmitted {
         /// The agent.
         agent: String,
         /// How many times the submit key was sent.
         submits: u32,
+    },
+    /// The submit key was sent, the text left the input line, but the screen then showed
+    /// neither an input line nor a state atlas knows: the outcome is not known.
+    #[error(
+        "the text was typed into {agent} and submitted, but its screen then showed neither its input line nor a state atlas knows, so the delivery is not confirmed; look at its pane (`atlas peek {agent}`)"
+    )]
+    Unverified {
+        /// The agent.
+        agent: String,
+        /// How many times the submit key was sent.
+        submits: u32,
+    },
+    /// Another delivery to the agent held its lock too long.
+    #[error(
+        "another delivery to {agent} has been running for more than {}s; try again later (nothing was typed)", waited.as_secs()
+    )]
+    LockTimeout {
+        /// The agent.
+        agent: String,
+        /// How long atlas waited.
+        waited: Duration,
     },
     /// Empty text.
     #[error("the directive is empty; give the text to send")]
@@ -181,12 +251,21 @@ pub enum DeliveryError {
 }
 
 impl DeliveryError {
-    /// Whether the agent's input was left untouched.
+    /// Whether the agent's input was left untouched (nothing typed).
     pub fn nothing_typed(&self) -> bool {
         !matches!(
             self,
-            DeliveryError::NotSubmitted { .. } | DeliveryError::Tmux(_)
+            DeliveryError::NoEcho { .. }
+                | DeliveryError::Exited { .. }
+                | DeliveryError::NotSubmitted { .. }
+                | DeliveryError::Unverified { .. }
+                | DeliveryError::Tmux(_)
         )
+    }
+
+    /// Whether the text may have reached the program (submitted, outcome unknown).
+    pub fn maybe_delivered(&self) -> bool {
+        matches!(self, DeliveryError::Unverified { .. })
     }
 }
 
@@ -195,9 +274,9 @@ pub fn lock_path(team: &Team, agent: &str) -> PathBuf {
     team.logs.join(".locks").join(format!("{agent}.lock"))
 }
 
-/// Take the agent's send lock (blocks while another process delivers to it). Released when
-/// the file is dropped.
-pub fn lock(team: &Team, agent: &str) -> Result<File, DeliveryError> {
+/// Take the agent's send lock, waiting at most `wait` while another process delivers to it.
+/// Released when the file is dropped.
+pub fn lock(team: &Team, agent: &str, wait: Duration) -> Result<File, DeliveryError> {
     let path = lock_path(team, agent);
     let err = |source| DeliveryError::Lock {
         path: path.clone(),
@@ -212,8 +291,22 @@ pub fn lock(team: &Team, agent: &str) -> Result<File, DeliveryError> {
         .write(true)
         .open(&path)
         .map_err(err)?;
-    file.lock().map_err(err)?;
-    Ok(file)
+    let started = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if started.elapsed() >= wait {
+                    return Err(DeliveryError::LockTimeout {
+                        agent: agent.to_string(),
+                        waited: started.elapsed(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(err(e)),
+        }
+    }
 }
 
 /// Whether text goes in literally (one short line, no control characters).
@@ -224,20 +317,43 @@ pub fn is_literal(text: &str) -> bool {
 /// What to do with an agent as observed.
 #[derive(Debug, PartialEq, Eq)]
 enum Verdict {
-    /// Type now (queued: the agent is busy but shows its input line).
+    /// Type now (queued: the agent is busy and its program queues the message).
     Go { queued: bool },
     /// Not now; with --when-idle, look again.
     Wait,
 }
 
-fn judge(obs: &Observation, waiting_allowed: bool) -> Result<Verdict, DeliveryError> {
+/// How a delivery may treat the agent: wait for it (`--when-idle`), queue into it when busy.
+#[derive(Debug, Clone, Copy)]
+struct Policy {
+    waiting_allowed: bool,
+    only_idle: bool,
+}
+
+fn judge(obs: &Observation, preset: &Preset, policy: Policy) -> Result<Verdict, DeliveryError> {
     let agent = obs.agent.clone();
-    let draft = |obs: &Observation| match &obs.draft {
-        Some(d) => Err(DeliveryError::Draft {
-            agent: obs.agent.clone(),
-            draft: d.clone(),
-        }),
-        None => Ok(()),
+    let wait_or = |e: DeliveryError| {
+        if policy.waiting_allowed {
+            Ok(Verdict::Wait)
+        } else {
+            Err(e)
+        }
+    };
+    let has_input = preset.input.is_some();
+    // Ready to type: the input line is there (for presets that can see it) and empty.
+    let ready = |obs: &Observation, queued: bool| {
+        if has_input && !obs.input_visible {
+            return wait_or(DeliveryError::NoInput {
+                agent: obs.agent.clone(),
+            });
+        }
+        match &obs.draft {
+            Some(d) => Err(DeliveryError::Draft {
+                agent: obs.agent.clone(),
+                draft: d.clone(),
+            }),
+            None => Ok(Verdict::Go { queued }),
+        }
     };
     match obs.state {
         State::Missing => Err(DeliveryError::Missing { agent }),
@@ -246,17 +362,26 @@ fn judge(obs: &Observation, waiting_allowed: bool) -> Result<Verdict, DeliveryEr
             status: obs.exit_status,
         }),
         State::Failed => Err(DeliveryError::Failed { agent }),
-        State::Waiting if waiting_allowed => Ok(Verdict::Wait),
-        State::Waiting => Err(DeliveryError::Waiting { agent }),
+        State::Waiting => wait_or(DeliveryError::Waiting { agent }),
         // A limited agent is at its prompt (the supervisor tells it to continue after the
         // reset); --when-idle waits for the limit to end.
-        State::Limited if waiting_allowed => Ok(Verdict::Wait),
-        State::Idle | State::Limited => draft(obs).map(|()| Verdict::Go { queued: false }),
-        _ if waiting_allowed => Ok(Verdict::Wait),
-        State::Busy if obs.source == Source::Screen && obs.input_visible => {
-            draft(obs).map(|()| Verdict::Go { queued: true })
+        State::Limited if policy.waiting_allowed => Ok(Verdict::Wait),
+        State::Idle | State::Limited => ready(obs, false),
+        _ if policy.waiting_allowed => Ok(Verdict::Wait),
+        State::Busy if !policy.only_idle && preset.queue_key.is_some() && obs.input_visible => {
+            ready(obs, true)
         }
-        state => Err(DeliveryError::Busy { agent, state }),
+        state => Err(DeliveryError::Busy {
+            agent,
+            state,
+            why: if policy.only_idle || state != State::Busy {
+                String::new()
+            } else if preset.queue_key.is_none() {
+                " and its program does not queue messages".into()
+            } else {
+                " and its input line is not visible".into()
+            },
+        }),
     }
 }
 
@@ -295,6 +420,218 @@ pub fn typing_batch(
     cmds.push(tcmd!["delete-buffer", "-b", buffer]);
     (cmds, Some(text.as_bytes().to_vec()), Method::Paste)
 }
+
+// ---------------------------------------------------------------------------------------
+// The submission machine (pure).
+
+/// What one look at the screen says, as [`Submission`] needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Seen {
+    /// A hash of the visible screen.
+    pub hash: u64,
+    /// Whether the pane is dead.
+    pub dead: bool,
+    /// The state a preset pattern read (None: no pattern matched).
+    pub state: Option<State>,
+    /// Whether the input line is on the screen.
+    pub input_visible: bool,
+    /// The text on it, if any.
+    pub draft: Option<String>,
+}
+
+/// What the caller should do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Look again.
+    Wait,
+    /// Send the submit key now, then call [`Submission::submitted`].
+    Submit,
+    /// Submitted.
+    Delivered,
+    /// Typed, but never showed on the input line (no submit key sent).
+    NoEcho,
+    /// The program exited before a submit key was sent.
+    Exited,
+    /// Still on the input line after every submit key.
+    NotSubmitted,
+    /// Submitted, but the screen confirms nothing.
+    Unverified,
+}
+
+/// One delivery after its text was typed: waits for the echo, asks for the submit key, and
+/// judges each look at the screen until it knows the outcome — or its deadline passes.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    queued: bool,
+    has_input: bool,
+    before: u64,
+    typed_at: Instant,
+    echo_deadline: Instant,
+    submit_delay: Duration,
+    /// The screen with the text typed (its hash, and the draft read on it).
+    echo: Option<(u64, Option<String>)>,
+    submits: u32,
+    attempts: u32,
+    window: Duration,
+    last_submit: Option<Instant>,
+    deadline: Option<Instant>,
+}
+
+impl Submission {
+    /// A submission whose text (of `len` bytes) was typed at `typed_at` into a screen that
+    /// hashed to `before`. `queued`: the agent is busy and its program queues the message.
+    pub fn new(
+        preset: &Preset,
+        opts: &SendOptions,
+        before: u64,
+        queued: bool,
+        len: usize,
+        typed_at: Instant,
+    ) -> Submission {
+        Submission {
+            queued,
+            has_input: preset.input.is_some(),
+            before,
+            typed_at,
+            echo_deadline: typed_at + echo_limit(len),
+            submit_delay: preset.submit_delay,
+            echo: None,
+            submits: 0,
+            attempts: opts.attempts.max(1),
+            window: opts.verify_window,
+            last_submit: None,
+            deadline: None,
+        }
+    }
+
+    /// How many submit keys were sent.
+    pub fn submits(&self) -> u32 {
+        self.submits
+    }
+
+    /// The submit key was sent at `now`.
+    pub fn submitted(&mut self, now: Instant) {
+        self.submits += 1;
+        self.last_submit = Some(now);
+        if self.deadline.is_none() {
+            self.deadline = Some(now + self.window * self.attempts);
+        }
+    }
+
+    /// When it is worth looking again at the latest (for the caller's sleep).
+    pub fn next_due(&self) -> Option<Instant> {
+        if self.echo.is_some() && self.submits == 0 {
+            return Some(self.typed_at + self.submit_delay);
+        }
+        None
+    }
+
+    /// Judge one look at the screen.
+    pub fn step(&mut self, seen: &Seen, now: Instant) -> Step {
+        let Some((echo_hash, echo_draft)) = self.echo.clone() else {
+            if seen.dead {
+                return Step::Exited;
+            }
+            // The text shows: on the input line, or (a program drawing several lines of
+            // input without the prompt at the bottom) as a changed screen without it. A busy
+            // screen changes by itself, so a queued message must show on the input line.
+            let shown = if self.has_input {
+                seen.draft.is_some()
+                    || (!self.queued && seen.hash != self.before && !seen.input_visible)
+            } else {
+                seen.hash != self.before
+            };
+            if shown {
+                self.echo = Some((seen.hash, seen.draft.clone()));
+                return self.step(seen, now);
+            }
+            if now >= self.echo_deadline {
+                // A preset that cannot see an input line: submit anyway, as typed.
+                if !self.has_input && !self.queued {
+                    self.echo = Some((seen.hash, None));
+                    return self.step(seen, now);
+                }
+                return Step::NoEcho;
+            }
+            return Step::Wait;
+        };
+        if self.submits == 0 {
+            if seen.dead {
+                return Step::Exited;
+            }
+            return if now >= self.typed_at + self.submit_delay {
+                Step::Submit
+            } else {
+                Step::Wait
+            };
+        }
+        if seen.dead {
+            return Step::Delivered; // it read the submit key, and exited
+        }
+        let as_typed = seen.hash == echo_hash;
+        let ours_still = self.has_input && seen.draft.is_some() && seen.draft == echo_draft;
+        let retry_or_fail = |s: &Self| {
+            let due = s
+                .last_submit
+                .is_none_or(|t| now.saturating_duration_since(t) >= s.window);
+            if !due {
+                Step::Wait
+            } else if s.submits < s.attempts {
+                Step::Submit
+            } else {
+                Step::NotSubmitted
+            }
+        };
+        if self.has_input {
+            if seen.input_visible && seen.draft.is_none() && !as_typed {
+                return Step::Delivered; // the input line is empty again
+            }
+            if ours_still || as_typed {
+                return retry_or_fail(self);
+            }
+            if !self.queued
+                && matches!(
+                    seen.state,
+                    Some(State::Busy | State::Waiting | State::Limited)
+                )
+            {
+                return Step::Delivered; // it works on it, asks about it, or hit a limit
+            }
+            if seen.input_visible && seen.draft.is_some() {
+                // Other text than ours on the input line: ours left it (the rest is a hint
+                // atlas does not know).
+                return Step::Delivered;
+            }
+        } else {
+            if seen.hash != self.before {
+                return Step::Delivered;
+            }
+            if as_typed {
+                return retry_or_fail(self);
+            }
+        }
+        if self.deadline.is_some_and(|d| now >= d) {
+            Step::Unverified
+        } else {
+            Step::Wait
+        }
+    }
+}
+
+/// Read one look for the machine.
+fn seen(preset: &Preset, screen: &str, dead: bool) -> Seen {
+    let r = read_screen(preset, screen);
+    Seen {
+        hash: screen_hash(screen),
+        dead,
+        state: r.state,
+        input_visible: r.input_visible,
+        draft: r.draft,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The shell: tmux, locks, the loop.
 
 /// Deliver `text` to `agent` and verify it was submitted. See the module comment.
 pub fn send(
@@ -353,6 +690,10 @@ pub fn send_many(
             Err(e) => results[i] = Some(Err(DeliveryError::Other(e.to_string()))),
         }
     }
+    let policy = Policy {
+        waiting_allowed: opts.when_idle.is_some(),
+        only_idle: opts.only_idle,
+    };
     let deadline = opts.when_idle.map(|d| started + d);
     loop {
         // With --when-idle (one agent), wait without the lock so other senders go on.
@@ -362,7 +703,7 @@ pub fn send_many(
                     results[*i] = Some(Err(anyhow_to_delivery(e)));
                     break;
                 }
-                Ok(obs) => match judge(&obs, true) {
+                Ok(obs) => match judge(&obs, preset, policy) {
                     Err(e) => {
                         results[*i] = Some(Err(e));
                         break;
@@ -383,19 +724,22 @@ pub fn send_many(
                 },
             }
         }
-        let waited = deliver_locked(
-            tmux,
-            team,
-            &jobs,
-            text,
-            opts,
-            deadline.is_some(),
-            started,
-            &mut results,
-        );
-        if !waited {
+        let wait_again =
+            deliver_locked(tmux, team, &jobs, text, opts, policy, started, &mut results);
+        if !wait_again {
             break;
         }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            if let Some((i, agent, _)) = jobs.first() {
+                results[*i] = Some(Err(DeliveryError::Timeout {
+                    agent: agent.name.clone(),
+                    state: State::Busy,
+                    waited: started.elapsed(),
+                }));
+            }
+            break;
+        }
+        std::thread::sleep(opts.poll);
     }
     results
         .into_iter()
@@ -410,20 +754,41 @@ fn anyhow_to_delivery(e: anyhow::Error) -> DeliveryError {
     }
 }
 
+/// Clear drafts that are only placeholders drawn faint (one styled capture of the panes that
+/// seem to hold a draft).
+fn confirm_drafts(tmux: &Tmux, observations: &mut [Observation], presets: &[&Preset]) {
+    let suspects: Vec<usize> = observations
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.draft.is_some() && o.pane.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    if suspects.is_empty() {
+        return;
+    }
+    let cmds: Vec<Cmd> = suspects
+        .iter()
+        .filter_map(|&i| observations[i].pane.as_deref())
+        .map(|p| tcmd!["capture-pane", "-p", "-J", "-e", "-t", p])
+        .collect();
+    for (&i, cmd) in suspects.iter().zip(&cmds) {
+        if let Ok(styled) = tmux.run(cmd) {
+            if crate::state::styled::draft_is_faint(presets[i], &styled) {
+                observations[i].draft = None;
+            }
+        }
+    }
+}
+
 /// One agent on its way through the pipeline.
 struct Job<'a> {
     slot: usize,
     agent: &'a Agent,
     preset: &'a Preset,
     pane: String,
+    key: String,
     queued: bool,
-    before: u64,
-    typed: u64,
-    submits: u32,
-    saw_draft: bool,
-    draft_visible: bool,
-    window_end: Option<Instant>,
-    attempts_left: u32,
+    machine: Submission,
 }
 
 /// Take the locks, observe, refuse or type, submit and verify. Returns true when the (only)
@@ -435,14 +800,14 @@ fn deliver_locked(
     jobs: &[(usize, &Agent, Preset)],
     text: &str,
     opts: &SendOptions,
-    waiting_ok: bool,
+    policy: Policy,
     started: Instant,
     results: &mut [Option<Result<Delivered, DeliveryError>>],
 ) -> bool {
     let mut guards = Vec::new();
     let mut locked: Vec<&(usize, &Agent, Preset)> = Vec::new();
     for job in jobs {
-        match lock(team, &job.1.name) {
+        match lock(team, &job.1.name, opts.lock_wait) {
             Ok(g) => {
                 guards.push(g);
                 locked.push(job);
@@ -451,7 +816,7 @@ fn deliver_locked(
         }
     }
     let pairs: Vec<(&Agent, &Preset)> = locked.iter().map(|(_, a, p)| (*a, p)).collect();
-    let (observations, memory) = match observe_agents(tmux, team, &pairs, Local::now()) {
+    let (mut observations, memory) = match observe_agents(tmux, team, &pairs, Local::now()) {
         Ok(o) => o,
         Err(e) => {
             for (slot, _, _) in &locked {
@@ -460,16 +825,22 @@ fn deliver_locked(
             return false;
         }
     };
+    let presets: Vec<&Preset> = locked.iter().map(|(_, _, p)| p).collect();
+    confirm_drafts(tmux, &mut observations, &presets);
 
     // Judge each agent; build the typing batch for those that go.
     let (mut cmds, method) = (memory, method_of(text));
     let buffer = unique_buffer();
     let mut running: Vec<Job> = Vec::new();
     let mut cancel = Vec::new();
+    let typed_at = Instant::now();
     for ((slot, agent, preset), obs) in locked.iter().zip(&observations) {
-        match judge(obs, waiting_ok) {
+        match judge(obs, preset, policy) {
             Err(e) => results[*slot] = Some(Err(e)),
-            Ok(Verdict::Wait) => return true,
+            Ok(Verdict::Wait) => {
+                let _ = tmux.run_batch(&cmds);
+                return true;
+            }
             Ok(Verdict::Go { queued }) => {
                 let Some(pane) = obs.pane.clone() else {
                     results[*slot] = Some(Err(DeliveryError::Missing {
@@ -480,19 +851,26 @@ fn deliver_locked(
                 if obs.in_mode {
                     cancel.push(tcmd!["send-keys", "-t", pane.as_str(), "-X", "cancel"]);
                 }
+                let key = if queued {
+                    preset.queue_key.clone().unwrap_or_else(|| "Enter".into())
+                } else {
+                    "Enter".into()
+                };
                 running.push(Job {
                     slot: *slot,
                     agent,
                     preset,
                     pane,
+                    key,
                     queued,
-                    before: obs.screen_hash,
-                    typed: obs.screen_hash,
-                    submits: 0,
-                    saw_draft: false,
-                    draft_visible: true,
-                    window_end: None,
-                    attempts_left: opts.attempts.max(1),
+                    machine: Submission::new(
+                        preset,
+                        opts,
+                        obs.screen_hash,
+                        queued,
+                        text.len(),
+                        typed_at,
+                    ),
                 });
             }
         }
@@ -517,120 +895,29 @@ fn deliver_locked(
         }
         return false;
     }
+    // The machines were made before typing: their clocks start now.
     let typed_at = Instant::now();
-
-    // Wait (bounded) for the text to show on each screen.
-    let echo_limit = Duration::from_millis(1000) + Duration::from_millis((text.len() / 20) as u64);
-    loop {
-        // A busy agent's screen changes by itself: for it, wait until the text itself
-        // shows on its input line.
-        let waiting: Vec<&str> = running
-            .iter()
-            .filter(|j| j.typed == j.before || (j.queued && !j.saw_draft))
-            .map(|j| j.pane.as_str())
-            .collect();
-        if waiting.is_empty() || typed_at.elapsed() >= echo_limit {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(4));
-        let Ok(looks) = look_many(tmux, &waiting) else {
-            continue;
-        };
-        for j in &mut running {
-            if let Some(l) = looks.get(&j.pane) {
-                j.typed = screen_hash(&l.screen);
-                j.saw_draft |= read_screen(j.preset, &l.screen).draft.is_some();
-            }
-        }
+    for j in &mut running {
+        j.machine = Submission::new(
+            j.preset,
+            opts,
+            j.machine.before,
+            j.queued,
+            text.len(),
+            typed_at,
+        );
     }
 
-    // Submit each after its preset's delay, verify, and retry the submit key while the text
-    // still sits on the input line.
+    // Watch, submit, verify: every machine has a deadline, so this loop ends.
     while !running.is_empty() {
-        let now = Instant::now();
-        let due: Vec<usize> = running
-            .iter()
-            .enumerate()
-            .filter(|(_, j)| {
-                j.window_end.is_none_or(|end| now >= end)
-                    && j.attempts_left > 0
-                    && typed_at + j.preset.submit_delay <= now
-                    && (j.submits == 0 || j.draft_visible)
-            })
-            .map(|(i, _)| i)
-            .collect();
-        if !due.is_empty() {
-            let enter: Vec<Cmd> = due
-                .iter()
-                .map(|&i| tcmd!["send-keys", "-t", running[i].pane.as_str(), "Enter"])
-                .collect();
-            if let Err(e) = tmux.run_batch(&enter) {
-                for &i in &due {
-                    results[running[i].slot] = Some(Err(DeliveryError::Tmux(clone_tmux_error(&e))));
-                }
-                running = running
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(i, _)| !due.contains(i))
-                    .map(|(_, j)| j)
-                    .collect();
-                continue;
-            }
-            let end = Instant::now() + opts.verify_window;
-            for &i in &due {
-                running[i].submits += 1;
-                running[i].attempts_left -= 1;
-                running[i].window_end = Some(end);
-            }
-        }
-        // A job whose text never showed and whose window ran out without a draft on
-        // screen spends an attempt watching.
-        for j in &mut running {
-            if j.submits > 0
-                && !j.draft_visible
-                && j.window_end.is_some_and(|end| Instant::now() >= end)
-            {
-                j.attempts_left = j.attempts_left.saturating_sub(1);
-                j.window_end = Some(Instant::now() + opts.verify_window);
-            }
-        }
-        let (done, pending): (Vec<Job>, Vec<Job>) = running.into_iter().partition(|j| {
-            j.submits > 0
-                && j.attempts_left == 0
-                && j.window_end.is_some_and(|end| Instant::now() >= end)
-        });
-        for j in done {
-            results[j.slot] = Some(Err(DeliveryError::NotSubmitted {
-                agent: j.agent.name.clone(),
-                submits: j.submits,
-            }));
-        }
-        running = pending;
-        let submitted: Vec<&str> = running
-            .iter()
-            .filter(|j| j.submits > 0)
-            .map(|j| j.pane.as_str())
-            .collect();
-        if submitted.is_empty() {
-            // Wait for the first submit to be due.
-            let next = running
-                .iter()
-                .map(|j| typed_at + j.preset.submit_delay)
-                .min()
-                .unwrap_or_else(Instant::now);
-            if let Some(d) = next.checked_duration_since(Instant::now()) {
-                std::thread::sleep(d);
-            }
-            continue;
-        }
-        std::thread::sleep(Duration::from_millis(4));
-        let looks = match look_many(tmux, &submitted) {
+        let panes: Vec<&str> = running.iter().map(|j| j.pane.as_str()).collect();
+        let looks = match look_many(tmux, &panes) {
             Ok(l) => l,
             Err(_) => {
                 // A pane went away: look at each alone; the gone ones fail.
                 let mut looks = std::collections::HashMap::new();
                 let mut gone = Vec::new();
-                for p in &submitted {
+                for p in &panes {
                     match look_many(tmux, &[p]) {
                         Ok(mut one) => looks.extend(one.drain()),
                         Err(e) => gone.push(((*p).to_string(), e)),
@@ -645,38 +932,100 @@ fn deliver_locked(
                 looks
             }
         };
+        let now = Instant::now();
+        let mut submit: Vec<usize> = Vec::new();
         let mut still = Vec::new();
-        for mut j in running {
+        for (i, mut j) in running.into_iter().enumerate() {
             let Some(l) = looks.get(&j.pane) else {
                 still.push(j);
                 continue;
             };
-            let h = screen_hash(&l.screen);
-            let r = read_screen(j.preset, &l.screen);
-            let changed = h != j.before && h != j.typed;
-            // The agent reacted: it works, asks something, hit its limit, or exited.
-            let reacted = matches!(r.state, Some(State::Busy | State::Waiting | State::Limited))
-                && !(j.queued && r.state == Some(State::Busy))
-                && h != j.before;
-            let input_empty =
-                r.input_visible && r.draft.is_none() && changed && (!j.queued || j.saw_draft);
-            if j.submits > 0
-                && (l.dead || reacted || input_empty || (j.preset.input.is_none() && changed))
-            {
-                results[j.slot] = Some(Ok(Delivered {
-                    agent: j.agent.name.clone(),
+            let step = j.machine.step(&seen(j.preset, &l.screen, l.dead), now);
+            let agent = j.agent.name.clone();
+            let done = match step {
+                Step::Wait => None,
+                Step::Submit => {
+                    submit.push(i);
+                    None
+                }
+                Step::Delivered => Some(Ok(Delivered {
+                    agent,
                     pane: j.pane.clone(),
                     method,
-                    submits: j.submits,
+                    submits: j.machine.submits(),
                     queued: j.queued,
                     elapsed: started.elapsed(),
-                }));
-            } else {
-                j.draft_visible = r.draft.is_some();
-                still.push(j);
+                })),
+                Step::NoEcho => Some(Err(DeliveryError::NoEcho { agent })),
+                Step::Exited => Some(Err(DeliveryError::Exited { agent })),
+                Step::NotSubmitted => Some(Err(DeliveryError::NotSubmitted {
+                    agent,
+                    submits: j.machine.submits(),
+                })),
+                Step::Unverified => Some(Err(DeliveryError::Unverified {
+                    agent,
+                    submits: j.machine.submits(),
+                })),
+            };
+            match done {
+                Some(r) => results[j.slot] = Some(r),
+                None => {
+                    // Keep the index of a job that submits now.
+                    if submit.last() == Some(&i) {
+                        submit.pop();
+                        submit.push(still.len());
+                    }
+                    still.push(j);
+                }
             }
         }
         running = still;
+        if !submit.is_empty() {
+            let keys: Vec<Cmd> = submit
+                .iter()
+                .map(|&i| {
+                    tcmd![
+                        "send-keys",
+                        "-t",
+                        running[i].pane.as_str(),
+                        running[i].key.as_str()
+                    ]
+                })
+                .collect();
+            let sent = tmux.run_batch(&keys);
+            let now = Instant::now();
+            match sent {
+                Ok(_) => {
+                    for &i in &submit {
+                        running[i].machine.submitted(now);
+                    }
+                }
+                Err(e) => {
+                    for &i in &submit {
+                        results[running[i].slot] =
+                            Some(Err(DeliveryError::Tmux(clone_tmux_error(&e))));
+                    }
+                    let mut k = 0;
+                    running.retain(|_| {
+                        k += 1;
+                        !submit.contains(&(k - 1))
+                    });
+                }
+            }
+        }
+        if running.is_empty() {
+            break;
+        }
+        // Sleep until the next submit is due, or briefly to watch the screen.
+        let now = Instant::now();
+        let pause = running
+            .iter()
+            .filter_map(|j| j.machine.next_due())
+            .map(|t| t.saturating_duration_since(now))
+            .min()
+            .unwrap_or(Duration::from_millis(10))
+            .clamp(Duration::from_millis(2), Duration::from_millis(10));
+        std::thread::sleep(pause);
     }
     drop(guards);
     false
@@ -700,6 +1049,7 @@ fn clone_tmux_error(e: &TmuxError) -> TmuxError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::Source;
 
     fn obs(state: State, source: Source) -> Observation {
         Observation {
@@ -758,56 +1108,238 @@ mod tests {
         assert_eq!(cmds[3], tcmd!["delete-buffer", "-b", "buf"]);
     }
 
+    fn policy(waiting_allowed: bool, only_idle: bool) -> Policy {
+        Policy {
+            waiting_allowed,
+            only_idle,
+        }
+    }
+
     #[test]
     fn refusals() {
+        let claude = Preset::builtin("claude").unwrap();
+        let aider = Preset::builtin("aider").unwrap();
+        let now = policy(false, false);
+        let when_idle = policy(true, false);
         assert!(matches!(
-            judge(&obs(State::Missing, Source::Pane), false),
+            judge(&obs(State::Missing, Source::Pane), &claude, now),
             Err(DeliveryError::Missing { .. })
         ));
         assert!(matches!(
-            judge(&obs(State::Dead, Source::Pane), true),
+            judge(&obs(State::Dead, Source::Pane), &claude, when_idle),
             Err(DeliveryError::Dead {
                 status: Some(2),
                 ..
             })
         ));
         assert!(matches!(
-            judge(&obs(State::Waiting, Source::Screen), false),
+            judge(&obs(State::Waiting, Source::Screen), &claude, now),
             Err(DeliveryError::Waiting { .. })
         ));
         assert_eq!(
-            judge(&obs(State::Waiting, Source::Screen), true).unwrap(),
+            judge(&obs(State::Waiting, Source::Screen), &claude, when_idle).unwrap(),
             Verdict::Wait
         );
         let mut d = obs(State::Idle, Source::Screen);
         d.draft = Some("half".into());
-        assert!(matches!(judge(&d, false), Err(DeliveryError::Draft { .. })));
+        assert!(matches!(
+            judge(&d, &claude, now),
+            Err(DeliveryError::Draft { .. })
+        ));
         assert_eq!(
-            judge(&obs(State::Idle, Source::Screen), false).unwrap(),
+            judge(&obs(State::Idle, Source::Screen), &claude, now).unwrap(),
             Verdict::Go { queued: false }
         );
-        assert_eq!(
-            judge(&obs(State::Busy, Source::Screen), false).unwrap(),
-            Verdict::Go { queued: true }
-        );
-        let mut hidden = obs(State::Busy, Source::Screen);
+        // An idle-looking screen without the input line (an unknown dialog): never typed into.
+        let mut hidden = obs(State::Idle, Source::Stillness);
         hidden.input_visible = false;
         assert!(matches!(
-            judge(&hidden, false),
+            judge(&hidden, &claude, now),
+            Err(DeliveryError::NoInput { .. })
+        ));
+        assert_eq!(judge(&hidden, &claude, when_idle).unwrap(), Verdict::Wait);
+        // Busy: queued where the program queues (Claude Code), refused where it does not
+        // (Aider), and by the supervisor (only idle).
+        assert_eq!(
+            judge(&obs(State::Busy, Source::Screen), &claude, now).unwrap(),
+            Verdict::Go { queued: true }
+        );
+        assert_eq!(
+            judge(&obs(State::Busy, Source::Signal), &claude, now).unwrap(),
+            Verdict::Go { queued: true }
+        );
+        assert!(matches!(
+            judge(&obs(State::Busy, Source::Screen), &aider, now),
             Err(DeliveryError::Busy { .. })
         ));
         assert!(matches!(
-            judge(&obs(State::Busy, Source::Stillness), false),
+            judge(
+                &obs(State::Busy, Source::Screen),
+                &claude,
+                policy(false, true)
+            ),
             Err(DeliveryError::Busy { .. })
         ));
-        assert_eq!(judge(&hidden, true).unwrap(), Verdict::Wait);
+        let mut busy_hidden = obs(State::Busy, Source::Screen);
+        busy_hidden.input_visible = false;
+        assert!(matches!(
+            judge(&busy_hidden, &claude, now),
+            Err(DeliveryError::Busy { .. })
+        ));
         assert_eq!(
-            judge(&obs(State::Limited, Source::Screen), false).unwrap(),
+            judge(&busy_hidden, &claude, when_idle).unwrap(),
+            Verdict::Wait
+        );
+        assert_eq!(
+            judge(&obs(State::Limited, Source::Screen), &claude, now).unwrap(),
             Verdict::Go { queued: false }
         );
         assert_eq!(
-            judge(&obs(State::Limited, Source::Screen), true).unwrap(),
+            judge(&obs(State::Limited, Source::Screen), &claude, when_idle).unwrap(),
             Verdict::Wait
+        );
+    }
+
+    // -- the submission machine ------------------------------------------------------------
+
+    const T: Duration = Duration::from_millis(1);
+
+    fn machine(preset: &str, queued: bool) -> (Submission, Instant) {
+        let p = Preset::builtin(preset).unwrap();
+        let t0 = Instant::now();
+        (
+            Submission::new(&p, &SendOptions::default(), 1, queued, 10, t0),
+            t0,
+        )
+    }
+
+    fn look(hash: u64, state: Option<State>, input: bool, draft: Option<&str>) -> Seen {
+        Seen {
+            hash,
+            dead: false,
+            state,
+            input_visible: input,
+            draft: draft.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn submits_once_the_text_shows_then_sees_the_input_empty() {
+        let (mut m, t0) = machine("claude", false);
+        let empty = look(1, Some(State::Idle), true, None);
+        let typed = look(2, Some(State::Idle), true, Some("hello"));
+        assert_eq!(m.step(&empty, t0 + T), Step::Wait, "no echo yet");
+        assert_eq!(m.step(&typed, t0 + T), Step::Wait, "the submit delay first");
+        assert_eq!(
+            m.step(&typed, t0 + Duration::from_millis(250)),
+            Step::Submit
+        );
+        m.submitted(t0 + Duration::from_millis(250));
+        assert_eq!(m.step(&typed, t0 + Duration::from_millis(260)), Step::Wait);
+        let after = look(3, Some(State::Busy), true, None);
+        assert_eq!(
+            m.step(&after, t0 + Duration::from_millis(300)),
+            Step::Delivered
+        );
+        assert_eq!(m.submits(), 1);
+    }
+
+    #[test]
+    fn no_echo_means_no_submit_key_at_all() {
+        let (mut m, t0) = machine("claude", false);
+        let empty = look(1, Some(State::Idle), true, None);
+        assert_eq!(m.step(&empty, t0 + Duration::from_millis(500)), Step::Wait);
+        assert_eq!(m.step(&empty, t0 + Duration::from_secs(2)), Step::NoEcho);
+    }
+
+    #[test]
+    fn the_key_is_sent_again_only_while_the_text_still_sits_there() {
+        let (mut m, t0) = machine("aider", false);
+        let typed = look(2, Some(State::Idle), true, Some("hello"));
+        assert_eq!(
+            m.step(&typed, t0 + Duration::from_millis(200)),
+            Step::Submit
+        );
+        m.submitted(t0 + Duration::from_millis(200));
+        // Still there, but the window has not passed: wait.
+        assert_eq!(m.step(&typed, t0 + Duration::from_millis(900)), Step::Wait);
+        let t = t0 + Duration::from_millis(1800);
+        assert_eq!(m.step(&typed, t), Step::Submit);
+        m.submitted(t);
+        let t = t + Duration::from_millis(1600);
+        assert_eq!(m.step(&typed, t), Step::Submit);
+        m.submitted(t);
+        let t = t + Duration::from_millis(1600);
+        assert_eq!(m.step(&typed, t), Step::NotSubmitted);
+        assert_eq!(m.submits(), 3);
+    }
+
+    #[test]
+    fn an_unknown_screen_after_the_submit_ends_unverified_at_the_deadline() {
+        let (mut m, t0) = machine("gemini", false);
+        let typed = look(2, Some(State::Idle), true, Some("hello"));
+        assert_eq!(
+            m.step(&typed, t0 + Duration::from_millis(200)),
+            Step::Submit
+        );
+        m.submitted(t0 + Duration::from_millis(200));
+        let dialog = look(9, None, false, None);
+        let mut t = t0 + Duration::from_millis(210);
+        while m.step(&dialog, t) == Step::Wait {
+            t += Duration::from_millis(100);
+            assert!(t < t0 + Duration::from_secs(6), "bounded");
+        }
+        assert_eq!(m.step(&dialog, t), Step::Unverified);
+        assert_eq!(
+            m.submits(),
+            1,
+            "no key pressed into a screen atlas cannot read"
+        );
+    }
+
+    #[test]
+    fn a_queued_message_needs_its_own_echo_and_an_empty_input() {
+        let (mut m, t0) = machine("claude", true);
+        // The busy screen changes by itself: not an echo.
+        let busy = look(5, Some(State::Busy), true, None);
+        assert_eq!(m.step(&busy, t0 + T), Step::Wait);
+        let typed = look(6, Some(State::Busy), true, Some("next"));
+        assert_eq!(
+            m.step(&typed, t0 + Duration::from_millis(250)),
+            Step::Submit
+        );
+        m.submitted(t0 + Duration::from_millis(250));
+        // Busy with our text still there is not a submission.
+        let still = look(7, Some(State::Busy), true, Some("next"));
+        assert_eq!(m.step(&still, t0 + Duration::from_millis(300)), Step::Wait);
+        let queued = look(8, Some(State::Busy), true, None);
+        assert_eq!(
+            m.step(&queued, t0 + Duration::from_millis(400)),
+            Step::Delivered
+        );
+    }
+
+    #[test]
+    fn a_program_that_exits_before_the_submit_took_nothing() {
+        let (mut m, t0) = machine("claude", false);
+        let mut dead = look(1, None, false, None);
+        dead.dead = true;
+        assert_eq!(m.step(&dead, t0 + T), Step::Exited);
+    }
+
+    #[test]
+    fn several_lines_that_push_the_prompt_up_count_as_shown() {
+        let (mut m, t0) = machine("demo", false);
+        let pushed = look(4, None, false, None);
+        assert_eq!(
+            m.step(&pushed, t0 + Duration::from_millis(150)),
+            Step::Submit
+        );
+        m.submitted(t0 + Duration::from_millis(150));
+        let prompt = look(5, Some(State::Idle), true, None);
+        assert_eq!(
+            m.step(&prompt, t0 + Duration::from_millis(200)),
+            Step::Delivered
         );
     }
 }

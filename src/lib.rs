@@ -19,6 +19,7 @@ pub mod launch;
 pub mod layout;
 pub mod menu;
 pub mod plugin;
+pub mod proctree;
 pub mod queue;
 pub mod report;
 pub mod state;

@@ -164,6 +164,10 @@ pub struct Memory {
     /// in the agent's input line after a supervisor restart).
     #[serde(default)]
     pub pending_text: BTreeMap<String, String>,
+    /// The run of the team this memory belongs to: the session's `@atlas_up` (when `atlas up`
+    /// created the session).
+    #[serde(default)]
+    pub run: Option<String>,
 }
 
 /// Whether a draft seen on an agent's input line is (the visible end of) `text` — a
@@ -190,13 +194,27 @@ impl Memory {
         std::fs::rename(tmp, path)
     }
 
-    /// Record a death at `now` (Unix seconds) and return how many fall within `window`.
-    pub fn record_death(&mut self, agent: &str, now: i64, window: Duration) -> usize {
+    /// Record a death at `now` (Unix seconds) and return how many fall within `window` and
+    /// after `epoch` (Unix seconds: when the agent's current run began — the operator's
+    /// restart starts a fresh count).
+    pub fn record_death(&mut self, agent: &str, now: i64, window: Duration, epoch: i64) -> usize {
         let list = self.deaths.entry(agent.to_string()).or_default();
-        let since = now - window.as_secs() as i64;
+        let since = (now - window.as_secs() as i64).max(epoch);
         list.retain(|t| *t >= since);
         list.push(now);
         list.len()
+    }
+
+    /// Begin a new run of the team (a fresh `atlas up`): forget everything about the last
+    /// run's agents — crashes, restarts, briefs, failures, limits, states, deliveries — and
+    /// keep what must never be repeated (wakes already sent, the day of the last report).
+    pub fn new_run(&mut self, run: &str) {
+        *self = Memory {
+            woken: std::mem::take(&mut self.woken),
+            last_report: self.last_report,
+            run: Some(run.to_string()),
+            ..Memory::default()
+        };
     }
 
     /// Whether an entry was already woken for.
@@ -279,14 +297,31 @@ mod tests {
     fn deaths_outside_the_window_are_forgotten() {
         let mut m = Memory::default();
         let w = Duration::from_secs(600);
-        assert_eq!(m.record_death("A", 1000, w), 1);
-        assert_eq!(m.record_death("A", 1100, w), 2);
+        assert_eq!(m.record_death("A", 1000, w, 0), 1);
+        assert_eq!(m.record_death("A", 1100, w, 0), 2);
         assert_eq!(
-            m.record_death("A", 1700, w),
+            m.record_death("A", 1700, w, 0),
             2,
             "the death at 1000 is out of the window"
         );
-        assert_eq!(m.record_death("B", 1700, w), 1);
+        assert_eq!(m.record_death("B", 1700, w, 0), 1);
+        // The operator restarted A at 1750: its count starts again.
+        assert_eq!(m.record_death("A", 1800, w, 1750), 1);
+    }
+
+    #[test]
+    fn a_new_run_forgets_the_last_runs_agents_but_not_its_wakes() {
+        let mut m = Memory::default();
+        m.mark_woken("A", "k");
+        m.record_death("A", 5, Duration::from_secs(60), 0);
+        m.brief.insert("A".into());
+        m.failed.insert("B".into());
+        m.last_report = NaiveDate::from_ymd_opt(2026, 4, 11);
+        m.new_run("123");
+        assert!(m.was_woken("A", "k"));
+        assert!(m.deaths.is_empty() && m.brief.is_empty() && m.failed.is_empty());
+        assert_eq!(m.last_report, NaiveDate::from_ymd_opt(2026, 4, 11));
+        assert_eq!(m.run.as_deref(), Some("123"));
     }
 
     #[test]
@@ -359,7 +394,7 @@ mod tests {
         let p = d.path().join(MEMORY_FILE);
         let mut m = Memory::default();
         m.mark_woken("A", "k1");
-        m.record_death("B", 5, Duration::from_secs(60));
+        m.record_death("B", 5, Duration::from_secs(60), 0);
         m.save(&p).unwrap();
         let back = Memory::load(&p);
         assert_eq!(back, m);

@@ -1,5 +1,7 @@
 //! `atlas restart AGENT [--fresh]`: respawn an agent's pane with its resume command.
 
+use std::collections::BTreeSet;
+
 use anyhow::{Context, Result};
 
 use super::Ctx;
@@ -10,7 +12,7 @@ use crate::events::{Event, EventLog, Kind};
 use crate::launch::{self, Launch, Which};
 use crate::layout;
 use crate::tcmd;
-use crate::tmux::{Cmd, Tmux};
+use crate::tmux::{Cmd, PaneInfo, Tmux};
 
 /// The commands that restart an agent in pane `pane`: respawn with `resume` (or `command`
 /// when `fresh`), same cwd, environment, PATH and hooks as `up` gives it (see
@@ -93,16 +95,26 @@ pub fn base_path(tmux: &Tmux, pane: &str) -> String {
     .unwrap_or_else(|| std::env::var("PATH").unwrap_or_default())
 }
 
-/// Restart an agent whose pane is `pane`, and record it in the events log. `by` is
-/// `operator` or `supervisor`; the operator's restart starts a fresh crash count.
+/// Restart an agent in its pane, and record it in the events log. `by` is `operator` or
+/// `supervisor`; the operator's restart starts a fresh crash count.
+///
+/// Returns the processes of the agent's last run that may outlive the respawn (its whole
+/// process tree, found before the respawn): the caller ends them with
+/// [`crate::proctree::terminate`] — at once (`atlas restart`), or on a thread of its own (the
+/// supervisor, which must not stop looking at the team).
 pub fn restart_agent(
     tmux: &Tmux,
     team: &Team,
     agent: &Agent,
-    pane: &str,
+    pane: &PaneInfo,
     fresh: bool,
     by: &str,
-) -> Result<()> {
+) -> Result<BTreeSet<u32>> {
+    let old = pane
+        .pid
+        .map(|pid| crate::proctree::pane_tree(pid, pane.dead))
+        .unwrap_or_default();
+    let pane = pane.id.as_str();
     let exe = std::env::current_exe().context("cannot find the atlas binary's own path")?;
     let flags = tmux.server_flags();
     let base = base_path(tmux, pane);
@@ -118,7 +130,7 @@ pub fn restart_agent(
         .with("by", by)
         .with("mode", if fresh { "fresh" } else { "resume" });
     let _ = EventLog::in_dir(&team.logs).append(&e);
-    Ok(())
+    Ok(old)
 }
 
 /// Run `atlas restart`.
@@ -126,7 +138,10 @@ pub fn run(ctx: &Ctx, args: &RestartArgs) -> Result<Exit> {
     let team = ctx.team()?;
     let agent = team.require_agent(&args.agent)?;
     let pane = super::require_pane(ctx, &team, &agent.name)?;
-    restart_agent(&ctx.tmux, &team, agent, &pane.id, args.fresh, "operator")?;
+    let old = restart_agent(&ctx.tmux, &team, agent, &pane, args.fresh, "operator")?;
+    // Whatever of the last run outlived the respawn (programs that ignore SIGHUP, their
+    // children) ends now: SIGTERM, then SIGKILL after a grace period.
+    crate::proctree::terminate(&old, crate::proctree::GRACE);
     let how = if args.fresh {
         "command"
     } else {

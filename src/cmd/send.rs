@@ -40,7 +40,9 @@ fn line(result: &Result<Delivered, DeliveryError>, agent: &str) -> String {
     match result {
         Ok(d) if d.queued => format!("{agent}: delivered to {} (queued: it was busy)", d.pane),
         Ok(d) => format!("{agent}: delivered to {}", d.pane),
-        Err(e) => format!("{agent}: not delivered: {e}"),
+        // Nothing typed: "not delivered"; typed: the error says what is known.
+        Err(e) if e.nothing_typed() => format!("{agent}: not delivered: {e}"),
+        Err(e) => format!("{agent}: {e}"),
     }
 }
 

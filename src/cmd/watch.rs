@@ -173,6 +173,16 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
 
     let memory_path = team.logs.join(MEMORY_FILE);
     let mut memory = Memory::load(&memory_path);
+    // A fresh `atlas up` (after `down`, or a server restart) is a new run, not a restart:
+    // nothing of the last run's crashes, briefs or failures carries over.
+    let run = ctx
+        .tmux
+        .session_option(&team.session, crate::layout::OPT_UP)
+        .unwrap_or_default();
+    if !run.is_empty() && memory.run.as_deref() != Some(run.as_str()) {
+        memory.new_run(&run);
+        let _ = memory.save(&memory_path);
+    }
     if memory.last_report.is_none()
         && supervisor::report_due(Local::now(), team.supervisor.report_at, None)
     {
@@ -447,6 +457,23 @@ impl Supervisor {
         }
     }
 
+    /// When the pane's current run began (`@atlas_epoch`, set by `up` and the operator's
+    /// restart), in Unix seconds; 0 when unknown.
+    fn epoch_of(&self, pane: &str) -> i64 {
+        self.tmux
+            .run(&tcmd![
+                "show-options",
+                "-p",
+                "-qv",
+                "-t",
+                pane,
+                crate::layout::OPT_EPOCH
+            ])
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .map_or(0, |ms| ms / 1000)
+    }
+
     /// `continuing`: the agent was already dead at the previous look.
     fn on_dead(
         &mut self,
@@ -495,10 +522,12 @@ impl Supervisor {
                 .with("status", &status_word)
                 .with("pane", &pane),
         );
+        let epoch = self.epoch_of(&pane);
         let recent = self.memory.record_death(
             &agent.name,
             now.timestamp(),
             self.team.supervisor.restart_window,
+            epoch,
         );
         match supervisor::on_death(agent.restart, status, recent, &self.team.supervisor) {
             DeathAction::Leave => {
@@ -590,11 +619,18 @@ impl Supervisor {
                 &self.tmux,
                 &self.team,
                 &agent,
-                &p.id,
+                p,
                 false,
                 "supervisor",
             ) {
-                Ok(()) => {
+                Ok(old) => {
+                    // What outlived the respawn ends on its own thread (SIGKILL after a
+                    // grace period), so the loop goes on looking at the team.
+                    if !old.is_empty() {
+                        std::thread::spawn(move || {
+                            crate::proctree::terminate(&old, crate::proctree::GRACE)
+                        });
+                    }
                     self.memory.brief.insert(name.clone());
                     self.memory.handled.remove(&name);
                     self.options.remove(&p.id);
@@ -745,7 +781,13 @@ impl Supervisor {
             // A panic in a delivery must still report back (as a failure that typed
             // nothing is not known, so it is treated as typed: never sent again).
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                deliver::send(&tmux, &team, &agent, &text, &SendOptions::default())
+                // The supervisor never types into a busy agent, even one whose program
+                // would queue the message.
+                let opts = SendOptions {
+                    only_idle: true,
+                    ..SendOptions::default()
+                };
+                deliver::send(&tmux, &team, &agent, &text, &opts)
             }))
             .unwrap_or_else(|_| {
                 Err(DeliveryError::NotSubmitted {
@@ -824,7 +866,7 @@ impl Supervisor {
                     ));
                 }
                 (p, Err(e)) => {
-                    let typed = matches!(e, DeliveryError::NotSubmitted { .. });
+                    let typed = !e.nothing_typed();
                     let msg = format!("could not deliver to {}: {e}", o.agent);
                     if self.last_refusal.get(&o.agent) != Some(&msg) {
                         say(&msg);

@@ -11,8 +11,9 @@
 //!   changed for [`STILL`] (the stillness rule). "Not changed" is known from the screen hash
 //!   and the time it was first seen, kept in pane options, and from the window's last output.
 //! - A signal from the agent's hook wins over the screen while the screen is the one it was
-//!   given on, or for [`SIGNAL_GRACE`] after it; a menu (`waiting`) or a usage limit
-//!   (`limited`) matched on the screen always wins, and so does a dead pane.
+//!   given on, for [`SIGNAL_GRACE`] after it, or while no pattern reads the screen; once
+//!   the screen has changed and a pattern reads it, the screen wins. A menu (`waiting`) or a
+//!   usage limit (`limited`) matched on the screen always wins, and so does a dead pane.
 
 use std::time::Duration;
 
@@ -28,8 +29,9 @@ pub const TAIL_LINES: usize = 20;
 /// How long an unrecognised screen must stay unchanged to count as idle.
 pub const STILL: Duration = Duration::from_secs(5);
 
-/// How long a signal wins even when the screen has changed since it was given.
-pub const SIGNAL_GRACE: Duration = Duration::from_secs(10);
+/// How long a signal wins even when the screen has changed since it was given and reads
+/// another state (a hook may run a little before or after the screen shows its change).
+pub const SIGNAL_GRACE: Duration = Duration::from_secs(3);
 
 /// Pane option: hash of the screen last seen (hex).
 pub const OPT_SCREEN: &str = "@atlas_screen";
@@ -370,7 +372,10 @@ pub fn decide(
         };
         if let Some(sig) = mem.signal {
             let grace = i64::try_from(SIGNAL_GRACE.as_millis()).unwrap_or(10_000);
-            let holds = hash == sig.screen || now_ms - sig.at_ms < grace;
+            // It holds while the screen is the one it was given on, while it is young, and
+            // while the screen itself says nothing definite.
+            let holds =
+                hash == sig.screen || now_ms - sig.at_ms < grace || source == Source::Stillness;
             let screen_is_clear =
                 source == Source::Screen && matches!(state, State::Waiting | State::Limited);
             if holds && !screen_is_clear {

@@ -20,6 +20,7 @@ use crate::tmux::PaneInfo;
 pub mod detect;
 pub mod observe;
 pub mod presets;
+pub mod styled;
 
 pub use detect::{Memory, Signal};
 pub use observe::{observe_agent, observe_team};

@@ -30,6 +30,9 @@ struct Builtin {
     limited: List,
     input: &'static str,
     submit_delay: &'static str,
+    /// The key that puts a message in the program's own queue while it works ("" when it
+    /// has none: atlas then refuses to type into a busy agent, or waits with --when-idle).
+    queue_key: &'static str,
     /// Screens of a program still starting (not overridable; not part of PresetSpec).
     starting: List,
 }
@@ -84,6 +87,7 @@ const CLAUDE: Builtin = Builtin {
     // again", "Once fixed, resend your message", "Run /rewind to go back".
     input: r#"^(?:❯|│[ \t]*>)[ \t\u{a0}]*(?:(?:Try "[^"\n]*"|Press (?:up|Enter) to [^\n]*|Resend your message to try again|Once fixed, resend your message|Run /rewind to go back)[ \t\u{a0}]*(?:│[ \t]*)?$|(?P<draft>[^\n]*?)[ \t\u{a0}]*(?:│[ \t]*)?$)"#,
     submit_delay: "200ms",
+    queue_key: "Enter",
     starting: &[],
 };
 
@@ -109,6 +113,7 @@ const CODEX: Builtin = Builtin {
     // The composer line; the dim example prompts are not drafts.
     input: r"^›[ \t\u{a0}]*(?:(?:Explain this codebase|Summarize recent commits|Implement \{feature\}|Find and fix a bug in @filename|Write tests for @filename|Improve documentation in @filename|Run /review on my current changes|Use /skills to list available skills)[ \t]*$|(?P<draft>[^\n]*?)[ \t\u{a0}]*$)",
     submit_delay: "200ms",
+    queue_key: "Tab",
     starting: &[],
 };
 
@@ -130,6 +135,7 @@ const GEMINI: Builtin = Builtin {
     ],
     input: r"^[│ \t]*>[ \t\u{a0}]+(?:Type your message or @path/to/file[ \t]*(?:│[ \t]*)?$|(?P<draft>[^\n]*?)[ \t]*(?:│[ \t]*)?$)",
     submit_delay: "150ms",
+    queue_key: "Enter",
     starting: &[],
 };
 
@@ -145,6 +151,7 @@ const AIDER: Builtin = Builtin {
     ],
     input: r"^(?:[a-z-]+)?>[ \t\u{a0}]?(?P<draft>[^\n]*)\z",
     submit_delay: "100ms",
+    queue_key: "",
     starting: &[],
 };
 
@@ -158,6 +165,7 @@ const SHELL: Builtin = Builtin {
     limited: &[],
     input: r"^[^\n]*?[$#%❯›][ \u{a0}](?P<draft>[^\n]*)\z",
     submit_delay: "50ms",
+    queue_key: "",
     starting: &[],
 };
 
@@ -176,6 +184,7 @@ const DEMO: Builtin = Builtin {
     ],
     input: r"^demo> (?P<draft>[^\n]*)\z",
     submit_delay: "100ms",
+    queue_key: "",
     starting: &[r"^Starting demo agent…[^\n]*\z"],
 };
 
@@ -196,6 +205,7 @@ pub fn builtin(name: &str) -> Option<PresetSpec> {
         limited: Some(strings(b.limited)),
         input: Some(b.input.to_string()),
         submit_delay: Some(b.submit_delay.to_string()),
+        queue_key: Some(b.queue_key.to_string()),
     })
 }
 
@@ -218,6 +228,9 @@ pub struct Preset {
     pub starting: Vec<Regex>,
     /// The pause between the text and the submit key.
     pub submit_delay: Duration,
+    /// The key that queues a message while the program works (`Enter` or `Tab`); None when
+    /// the program has no queue.
+    pub queue_key: Option<String>,
 }
 
 fn compile(pattern: &str, what: &str, preset: &str) -> anyhow::Result<Regex> {
@@ -266,6 +279,7 @@ impl Preset {
                 .map(|p| compile(p, "starting", name))
                 .collect::<anyhow::Result<_>>()?,
             submit_delay,
+            queue_key: spec.queue_key.clone().filter(|k| !k.is_empty()),
         })
     }
 
