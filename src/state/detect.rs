@@ -13,7 +13,8 @@
 //! - A signal from the agent's hook wins over the screen while the screen is the one it was
 //!   given on, for [`SIGNAL_GRACE`] after it, or while no pattern reads the screen; once
 //!   the screen has changed and a pattern reads it, the screen wins. A menu (`waiting`) or a
-//!   usage limit (`limited`) matched on the screen always wins, and so does a dead pane.
+//!   usage limit (`limited`) matched on the screen always wins, and so does a blank screen
+//!   (`starting`) or a dead pane.
 
 use std::time::Duration;
 
@@ -376,8 +377,10 @@ pub fn decide(
             // while the screen itself says nothing definite.
             let holds =
                 hash == sig.screen || now_ms - sig.at_ms < grace || source == Source::Stillness;
-            let screen_is_clear =
-                source == Source::Screen && matches!(state, State::Waiting | State::Limited);
+            // A menu, a limit, or a program still drawing its first screen: the screen knows
+            // better than a hook (Claude Code's SessionStart runs before its UI is drawn).
+            let screen_is_clear = source == Source::Screen
+                && matches!(state, State::Waiting | State::Limited | State::Starting);
             if holds && !screen_is_clear {
                 state = sig.state;
                 source = Source::Signal;

@@ -14,6 +14,11 @@ DUMP_DIR = os.environ.get("FAKE_MODEL_DUMP")  # for debugging: every request bod
 COUNTER = [0]
 
 SCRIPT_RE = re.compile(r"\[\[(\w+)(?:[ \t]+([^\]]*?))?\]\]")
+# A second level, for a script that travels inside another one's text (a handoff's task that
+# the next agent's model obeys): ((word args)), read only where no [[...]] is.
+SCRIPT2_RE = re.compile(r"\(\((\w+)(?:[ \t]+(.*?))?\)\)", re.S)
+# The id a wake asks to answer with `--re "ID"`; {re} in a [[bash]] command is replaced by it.
+RE_ID = re.compile(r'--re "(\[[^"\n]*)"')
 
 
 def now():
@@ -50,7 +55,8 @@ class Script:
         self.ratelimit = None
         self.error = False
         self.reply = None
-        for m in SCRIPT_RE.finditer(self.text):
+        words = list(SCRIPT_RE.finditer(self.text)) or list(SCRIPT2_RE.finditer(self.text))
+        for m in words:
             word, arg = m.group(1).lower(), (m.group(2) or "").strip()
             if word == "stream":
                 self.stream = float(arg or "5")
@@ -59,7 +65,8 @@ class Script:
             elif word == "delay":
                 self.delay = float(arg or "1")
             elif word == "bash":
-                self.bash = arg
+                ids = RE_ID.findall(self.text)
+                self.bash = arg.replace("{re}", ids[-1]) if ids else arg
             elif word == "limit":
                 self.limit = arg
             elif word == "ratelimit":

@@ -22,12 +22,15 @@ calls such as title generation are answered at once, whatever the text says):
   [[stream N]]        stream the answer for N seconds (a chunk every 0.25 s)
   [[pause N]]         with [[stream]]: stop sending for N seconds halfway through
   [[delay N]]         wait N seconds before the first byte
-  [[bash CMD]]        call the shell tool with CMD; after its result comes back, answer
+  [[bash CMD]]        call the shell tool with CMD ({re} in it: the id the text asks to answer
+                      with --re); after its result comes back, answer
                       "Ran it: <first line of the result>"
   [[limit]]           fail with the API's usage-limit error (429); [[limit HH:MM]] and
                       [[limit +SECONDS]] say when it resets where the API can say so
   [[ratelimit N]]     fail with a plain 429 rate-limit error, retry after N seconds
   [[error]]           fail with a 500
+  ((word args))       the same words, obeyed only where no [[...]] is: a script that travels
+                      inside another (a handoff task the next agent's model obeys)
 
 Every request is logged to --log as one JSON line ({"event": "request", ...}), and the end of
 every answer too ({"event": "response_end", ...}), so a test can assert what the model
