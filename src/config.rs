@@ -213,6 +213,8 @@ pub struct Agent {
     pub env: BTreeMap<String, String>,
     /// When the supervisor restarts it.
     pub restart: RestartPolicy,
+    /// Whether atlas wires the program's own hooks into it (Claude Code's `--settings`).
+    pub hooks: bool,
 }
 
 /// One window of the session.
@@ -331,6 +333,7 @@ struct RawDefaults {
     preset: Option<Spanned<String>>,
     cwd: Option<String>,
     restart: Option<Spanned<String>>,
+    hooks: Option<bool>,
     env: Option<BTreeMap<String, String>>,
     busy: Option<Vec<String>>,
     waiting: Option<Vec<String>>,
@@ -360,6 +363,7 @@ struct RawAgent {
     preset: Option<Spanned<String>>,
     cwd: Option<String>,
     restart: Option<Spanned<String>>,
+    hooks: Option<bool>,
     env: Option<BTreeMap<String, String>>,
     busy: Option<Vec<String>>,
     waiting: Option<Vec<String>>,
@@ -815,6 +819,7 @@ impl Validator<'_> {
                     cwd,
                     env,
                     restart,
+                    hooks: a.hooks.or(d.hooks).unwrap_or(true),
                 });
             }
             windows.push(Window {

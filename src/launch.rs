@@ -69,10 +69,11 @@ pub fn agent_path(agent: &Agent, base_path: &str, atlas_exe: &Path) -> String {
     }
 }
 
-/// Whether atlas wires Claude Code's hooks into this agent: preset `claude` and a program
-/// named `claude`.
+/// Whether atlas wires Claude Code's hooks into this agent: preset `claude`, a program named
+/// `claude`, and `hooks` not turned off in the config.
 pub fn wires_claude_hooks(agent: &Agent, argv: &[String]) -> bool {
-    agent.preset == "claude"
+    agent.hooks
+        && agent.preset == "claude"
         && argv
             .first()
             .and_then(|p| Path::new(p).file_name())
@@ -276,6 +277,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<BTreeMap<_, _>>(),
             restart: crate::config::RestartPolicy::OnFailure,
+            hooks: true,
         }
     }
 
@@ -365,6 +367,11 @@ mod tests {
         assert!(!argv.contains(&"--settings".to_string()));
         let c = agent(&["claude"], "shell", &[]);
         let (argv, _) = pane_argv(&c, Which::Command, &launch(&exe, &flags));
+        assert!(!argv.contains(&"--settings".to_string()));
+        // Turned off in the config.
+        let mut d = agent(&["claude"], "claude", &[]);
+        d.hooks = false;
+        let (argv, _) = pane_argv(&d, Which::Command, &launch(&exe, &flags));
         assert!(!argv.contains(&"--settings".to_string()));
     }
 

@@ -311,6 +311,64 @@ mod tests {
         assert!(builtin("nope").is_none());
     }
 
+    /// The built-in patterns as docs/STATES-AND-DELIVERY.md lists them.
+    fn markdown() -> String {
+        let mut out = String::new();
+        let list = |out: &mut String, what: &str, l: List| {
+            if l.is_empty() {
+                out.push_str(&format!("- `{what}`: none\n"));
+                return;
+            }
+            out.push_str(&format!("- `{what}`:\n"));
+            for p in l {
+                out.push_str(&format!("  - `` {p} ``\n"));
+            }
+        };
+        for b in ALL {
+            out.push_str(&format!("### `{}`\n\n", b.name));
+            list(&mut out, "waiting", b.waiting);
+            list(&mut out, "limited", b.limited);
+            list(&mut out, "busy", b.busy);
+            list(&mut out, "idle", b.idle);
+            out.push_str(&format!("- `input`:\n  - `` {} ``\n", b.input));
+            out.push_str(&format!("- `submit_delay`: {}\n", b.submit_delay));
+            out.push_str(&format!(
+                "- `queue_key`: {}\n",
+                if b.queue_key.is_empty() {
+                    "none (a busy agent is refused, or waited for with `--when-idle`)".to_string()
+                } else {
+                    format!("`{}`", b.queue_key)
+                }
+            ));
+            if !b.starting.is_empty() {
+                list(&mut out, "starting (built in, not overridable)", b.starting);
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The doc lists exactly the built-in patterns. `ATLAS_BLESS=1 cargo test --lib
+    /// docs_list` rewrites that part of the doc after a preset changed.
+    #[test]
+    fn docs_list_the_builtin_patterns() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/STATES-AND-DELIVERY.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let (begin, end) = ("<!-- presets:begin -->\n", "<!-- presets:end -->");
+        let a = doc.find(begin).expect("the begin marker") + begin.len();
+        let b = doc.find(end).expect("the end marker");
+        let want = markdown();
+        if doc[a..b] != want {
+            if std::env::var("ATLAS_BLESS").is_ok() {
+                std::fs::write(path, format!("{}{want}{}", &doc[..a], &doc[b..])).unwrap();
+            } else {
+                panic!(
+                    "docs/STATES-AND-DELIVERY.md lists other patterns than the code; rerun with ATLAS_BLESS=1"
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_limited_reset_group_is_named_reset() {
         for b in ALL {
