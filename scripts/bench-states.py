@@ -69,12 +69,13 @@ class Rig:
             "[supervisor]",
             "enabled = %s" % ("true" if supervisor else "false"),
             'report_at = ""',
-            "[[windows]]",
-            'name = "w"',
-            'layout = "tiled"',
-            "agents = [",
         ]
-        for name in self.names:
+        for i, name in enumerate(self.names):
+            if i % 4 == 0:
+                # Four agents a window: a 200x50 window has room for that many panes.
+                if i:
+                    lines.append("]")
+                lines += ["[[windows]]", 'name = "w%d"' % (i // 4), 'layout = "tiled"', "agents = ["]
             home = os.path.join(self.tmp, "home-" + name)
             cwd = os.path.join(self.tmp, "work-" + name)
             os.makedirs(cwd)

@@ -55,7 +55,19 @@ fn states_on_the_real_screens_and_from_its_hooks() {
     let Some(claude) = program("claude") else {
         return;
     };
-    let team = RealTeam::up(claude, &[Spec::new("Ada")], false);
+    let team = RealTeam::new(claude, &[Spec::new("Ada")], false, "");
+    let o = output(team.atlas().arg("up"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // starting (a blank screen, whatever its SessionStart hook says), then idle.
+    let mut seen: Vec<String> = Vec::new();
+    wait_for(LONG, "idle", || {
+        let s = team.state("Ada");
+        if seen.last() != Some(&s) {
+            seen.push(s.clone());
+        }
+        (s == "idle").then_some(())
+    });
+    assert_eq!(seen, ["starting", "idle"], "the states seen from `up` on");
     // Its hooks are wired: SessionStart said idle.
     let pane = team.pane("Ada");
     wait_for(LONG, "the SessionStart hook's signal", || {
