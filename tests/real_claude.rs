@@ -125,6 +125,15 @@ fn states_on_the_real_screens_and_from_its_hooks() {
             .any(|p| p.contains("are you there"))
     );
 
+    // atlas never wrote the hooks into the user's own files.
+    let home = team.dir.path().join("home-Ada");
+    for f in ["settings.json", "settings.local.json"] {
+        let text = std::fs::read_to_string(home.join(".claude").join(f)).unwrap_or_default();
+        assert!(!text.contains("signal"), "{f}: {text}");
+    }
+    let text = std::fs::read_to_string(home.join(".claude.json")).unwrap_or_default();
+    assert!(!text.contains("atlas"), ".claude.json mentions atlas");
+
     // Exiting: dead, with its status.
     team.send_ok("Ada", "/exit");
     team.wait_state("Ada", "dead", LONG);
@@ -427,6 +436,12 @@ fn the_handoff_chain_runs_on_the_real_program() {
         &[Spec::new("Lead"), Spec::new("Helper").reports_to("Lead")],
         true,
     );
+    // The lead is busy with a long answer when the handoff reaches it: the supervisor waits
+    // for it to be idle before it wakes it (it never types into a busy agent).
+    team.send_ok("Lead", "a long piece of work [[stream 10]]");
+    wait_for(LONG, "the lead's long answer", || {
+        team.model.answering("Lead").then_some(())
+    });
     // The operator asks the helper; the helper's own Bash tool hands off to its lead, with a
     // task whose words tell the lead's model to answer up to the operator.
     team.send_ok(
@@ -447,8 +462,20 @@ fn the_handoff_chain_runs_on_the_real_program() {
     // The model logs agree at every hop: the helper ran one command; the lead was woken
     // once, for that entry, and ran its answer.
     let lead = team.model.prompts("Lead");
-    assert_eq!(lead.len(), 1, "one wake: {lead:?}");
-    assert!(lead[0].contains(&helper_id), "{}", lead[0]);
+    assert_eq!(lead.len(), 2, "the long work, then one wake: {lead:?}");
+    assert!(lead[1].contains(&helper_id), "{}", lead[1]);
+    // The wake reached the model after the long answer had ended.
+    let records = team.model.records();
+    let long_end = records
+        .iter()
+        .find(|r| r["event"] == "response_end" && r["agent"] == "Lead")
+        .and_then(|r| r["t"].as_f64())
+        .unwrap();
+    let wake_at = team.model.turns("Lead")[1]["t"].as_f64().unwrap();
+    assert!(
+        wake_at > long_end,
+        "woken at {wake_at}, busy until {long_end}"
+    );
     let events = team.events();
     let wakes: Vec<&str> = events
         .lines()
