@@ -63,6 +63,17 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
         base_path: &base_path,
         now_ms: chrono::Local::now().timestamp_millis(),
     };
+    // A claude agent whose own --settings cannot be read runs without atlas's hooks: say so.
+    let launch = crate::launch::Launch {
+        atlas_exe: &exe,
+        server_flags: &server_flags,
+        base_path: &base_path,
+    };
+    for a in team.agents() {
+        if let (_, Some(w)) = crate::launch::pane_argv(a, crate::launch::Which::Command, &launch) {
+            eprintln!("atlas: warning: {w}");
+        }
+    }
     let plan = layout::up_plan(&team, &panes, &opts);
     std::fs::create_dir_all(&team.logs)
         .with_context(|| format!("cannot create the logs folder {}", team.logs.display()))?;

@@ -797,7 +797,9 @@ impl Supervisor {
             });
             // Logged here, at once, so a supervisor killed right after a delivery still has
             // it on record.
-            if result.is_ok() {
+            // Submitted (or submitted with its outcome unknown: on record as unconfirmed).
+            let unconfirmed = result.as_ref().is_err_and(DeliveryError::maybe_delivered);
+            if result.is_ok() || unconfirmed {
                 let e = match &purpose {
                     Purpose::Wake { id, .. } => {
                         Some(event(Kind::Wake, &agent.name).with("entry", id))
@@ -810,7 +812,10 @@ impl Supervisor {
                     }
                     Purpose::Brief => None,
                 };
-                if let Some(e) = e {
+                if let Some(mut e) = e {
+                    if unconfirmed {
+                        e = e.with("confirmed", "no");
+                    }
                     let _ = events.append(&e);
                 }
             }
