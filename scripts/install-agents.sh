@@ -39,6 +39,9 @@ for p in "${programs[@]}"; do
         echo "installing Codex CLI $v" >&2
         npm install --silent --no-audit --no-fund --prefix "$d" "@openai/codex@$v" >&2
       fi
+      # The native binary, not the npm launcher (node_modules/.bin/codex): on Node < 22.15 the
+      # launcher cannot execve and stays as a node parent that forwards signals; the native
+      # binary finds its bundled rg and bwrap by itself (`codex doctor`: search provider bundled).
       bin="$(find "$d/node_modules/@openai" -path '*/vendor/*/bin/codex' -type f | head -1)"
       link codex "$bin"
       ;;

@@ -78,7 +78,67 @@ def claude(a):
     }
 
 
-PROGRAMS = {"claude": claude}
+def toml_str(s):
+    return json.dumps(s)  # a JSON string is a valid TOML basic string
+
+
+def codex(a):
+    """Codex CLI: a private CODEX_HOME whose config.toml points at the fake server."""
+    codex_home = os.path.join(a.home, ".codex")
+    cwds = sorted({os.path.realpath(a.cwd), os.path.abspath(a.cwd)})
+    lines = [
+        'model = "gpt-5.5"',
+        'model_provider = "fake"',
+        'approval_policy = "on-request"',
+        'sandbox_mode = "workspace-write"',
+        "check_for_update_on_startup = false",
+        "",
+        "[model_providers.fake]",
+        'name = "fake"',
+        "base_url = %s" % toml_str("%s/a/%s/v1" % (a.url, a.agent)),
+        'env_key = "FAKE_OPENAI_API_KEY"',
+        'wire_api = "responses"',
+        "",
+        "[features]",
+        # No shared `codex app-server --managed-daemon` that would outlive the pane: the TUI
+        # runs its app server inside its own process.
+        "daemon_auto_start = false",
+        "",
+        # What Codex records after its one-time notices (the "Meet GPT-6 Sol / 1. Try new model"
+        # menu and the screen-reader probe), so they do not show.
+        "[tui]",
+        "screen_reader_detection_done = true",
+        "",
+        "[tui.model_availability_nux]",
+        '"gpt-6.1-sol" = 1',
+        "",
+        "[notice.model_migrations]",
+        '"gpt-5.5" = "gpt-6-sol"',
+        "",
+    ]
+    if not a.ask_trust:
+        for c in cwds:
+            lines += ["[projects.%s]" % toml_str(c), 'trust_level = "trusted"', ""]
+    write(os.path.join(codex_home, "config.toml"), "\n".join(lines))
+    # As Claude Code's --allowedTools 'Bash(atlas handoff:*)': this command runs unasked.
+    write(
+        os.path.join(codex_home, "rules", "default.rules"),
+        'prefix_rule(pattern=["atlas", "handoff"], decision="allow")\n',
+    )
+    env = {
+        "HOME": a.home,
+        "CODEX_HOME": codex_home,
+        "FAKE_OPENAI_API_KEY": "fake-%s" % a.agent,
+    }
+    return {
+        "env": env,
+        "command": [a.bin],
+        "resume": [a.bin, "resume", "--last"],
+        "preset": "codex",
+    }
+
+
+PROGRAMS = {"claude": claude, "codex": codex}
 
 
 def main():
@@ -93,6 +153,7 @@ def main():
     s.add_argument("--agent", required=True)
     s.add_argument("--auth", default="key", choices=["key", "oauth"])
     s.add_argument("--first-run", action="store_true", help="leave out what skips first-run dialogs")
+    s.add_argument("--ask-trust", action="store_true", help="leave the folder-trust setting out, so the program asks")
     f = sub.add_parser("find")
     f.add_argument("program")
     a = ap.parse_args()
@@ -103,6 +164,7 @@ def main():
         print(p)
         return
     a.bin = a.bin or find(a.program) or a.program
+    a.home, a.cwd = os.path.abspath(a.home), os.path.abspath(a.cwd)
     os.makedirs(a.home, exist_ok=True)
     if a.program not in PROGRAMS:
         sys.exit("agents.py: %s is not set up yet" % a.program)
