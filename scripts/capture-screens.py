@@ -70,7 +70,7 @@ class Rig:
             raise RuntimeError("tmux %s: %s" % (args, r.stderr.strip()))
         return r.stdout
 
-    def start(self, agent, auth="key", first_run=False, cwd=None):
+    def start(self, agent, auth="key", first_run=False, cwd=None, ask_trust=False):
         """Start the program as agent `agent` in a session of that name; returns the target."""
         home = os.path.join(self.tmp, "home-" + agent)
         cwd = cwd or os.path.join(self.tmp, "work-" + agent)
@@ -80,6 +80,8 @@ class Rig:
                 "--home", home, "--cwd", cwd, "--url", self.url, "--agent", agent, "--auth", auth]
         if first_run:
             args.append("--first-run")
+        if ask_trust:
+            args.append("--ask-trust")
         setup = json.loads(subprocess.check_output(args))
         env = []
         for k, v in setup["env"].items():
@@ -90,6 +92,9 @@ class Rig:
 
     def screen(self, target):
         return self.tmux("capture-pane", "-p", "-J", "-t", target)
+
+    def title(self, target):
+        return self.tmux("display-message", "-p", "-t", target, "#{pane_title}").rstrip("\n")
 
     def wait(self, target, what, pred, timeout=30):
         deadline = time.time() + timeout
@@ -148,7 +153,9 @@ class Fixtures:
         self.counts = {}
         self.written = []
 
-    def save(self, state, screen, extra=""):
+    def save(self, state, screen, extra="", title=None):
+        """Write a fixture; `title`: the pane's title then, kept beside it in NAME.title (a
+        program may say it works in its title)."""
         n = self.counts.get(state, 0) + 1
         self.counts[state] = n
         name = "%s_%s_%d%s.txt" % (self.prefix, state, n, extra)
@@ -157,6 +164,9 @@ class Fixtures:
         text = screen.rstrip("\n") + "\n"
         with open(os.path.join(self.out, name), "w") as f:
             f.write(text)
+        if title:
+            with open(os.path.join(self.out, name[:-4] + ".title"), "w") as f:
+                f.write(title + "\n")
         self.written.append(name)
         print("wrote", name, file=sys.stderr)
 
@@ -289,7 +299,112 @@ def capture_claude(rig, fx):
     # Exiting: the pane is dead (decided by tmux, not the screen), nothing to capture.
 
 
-PROGRAMS = {"claude": capture_claude}
+# -- Codex CLI ----------------------------------------------------------------------------
+
+CODEX_COMPOSER = re.compile(r"^› ", re.M)
+
+
+def codex_idle(rig, t):
+    """At its composer, not working (its title has no spinner)."""
+    s = rig.screen(t)
+    title = rig.title(t)
+    return CODEX_COMPOSER.search(last_lines(s, 5)) and not re.match(r"^[\u2800-\u28ff] ", title)
+
+
+def capture_codex(rig, fx):
+    def snap(state, t, extra=""):
+        fx.save(state, rig.screen(t), extra, title=rig.title(t))
+
+    t = rig.start("Alpha")
+    rig.wait(t, "the composer", lambda s: codex_idle(rig, t))
+    snap("idle", t)
+
+    rig.type(t, "refactor the parser into smaller functions")
+    rig.wait(t, "the draft", lambda s: "refactor the parser" in last_lines(s, 5))
+    snap("idle", t, "_draft")
+    rig.key(t, "C-u")
+    rig.wait(t, "an empty composer", lambda s: "refactor the parser" not in s)
+
+    rig.send(t, "say hello")
+    rig.wait(t, "the answer", lambda s: "Done: received" in s and codex_idle(rig, t))
+    snap("idle", t)
+
+    # A long answer: before the first token, streaming, paused mid-answer.
+    rig.send(t, "write a long answer [[delay 2]] [[stream 10]] [[pause 8]]")
+    rig.wait(t, "the request", lambda s: rig.open_request("Alpha"))
+    time.sleep(0.7)
+    snap("busy", t)
+    rig.wait(t, "streamed words", lambda s: "word3" in s)
+    snap("busy", t)
+    rig.wait(t, "the pause", lambda s: "word20" in s, timeout=20)
+    time.sleep(3)
+    assert rig.open_request("Alpha"), "the answer ended during the pause"
+    snap("busy", t)
+    # A draft typed while it works, then queued with Tab (Enter would interrupt the turn).
+    rig.type(t, "and then summarise it")
+    rig.wait(t, "the draft while busy", lambda s: "and then summarise it" in last_lines(s, 6))
+    snap("busy", t, "_draft")
+    rig.key(t, "Tab")
+    rig.wait(t, "the queued message", lambda s: "Queued" in s)
+    assert rig.open_request("Alpha")
+    snap("busy", t)
+    rig.wait(t, "both answers", lambda s: s.count("Done: received") >= 2 and codex_idle(rig, t), timeout=40)
+    snap("idle", t)
+
+    # A command that needs approval, then the command running.
+    rig.send(t, "make a file [[bash sleep 6 && touch made.txt]]")
+    rig.wait(t, "the approval prompt", lambda s: "Would you like to run" in s)
+    time.sleep(0.7)
+    snap("waiting", t)
+    rig.key(t, "Enter")
+    rig.wait(t, "the command running", lambda s: "Would you like to run" not in s)
+    time.sleep(1.5)
+    snap("busy", t)
+    rig.wait(t, "the command's end", lambda s: "Ran it" in s and codex_idle(rig, t), timeout=30)
+    snap("idle", t)
+
+    # Escape on the approval prompt, then Escape again: the turn is interrupted.
+    rig.send(t, "remove it [[bash rm made.txt]]")
+    rig.wait(t, "the approval prompt", lambda s: "Would you like to run" in s)
+    time.sleep(0.7)
+    rig.key(t, "Escape")
+    rig.wait(t, "the prompt gone", lambda s: "Would you like to run" not in s)
+    rig.wait(t, "idle again", lambda s: codex_idle(rig, t), timeout=20)
+    time.sleep(0.5)
+    snap("idle", t)
+
+    # Usage limits: the same day, another day.
+    rig.send(t, "keep working [[limit 23:30]]")
+    rig.wait(t, "the limit message", lambda s: "usage limit" in s and codex_idle(rig, t))
+    time.sleep(0.5)
+    snap("limited", t, "_reset-2330")
+    rig.send(t, "and more [[limit +200000]]")
+    rig.wait(t, "the far limit", lambda s: s.count("usage limit") >= 2 and codex_idle(rig, t))
+    time.sleep(0.5)
+    s = rig.screen(t)
+    m = re.findall(r"try again at (\w{3}) (\d{1,2})\w*, (\d{4}) (\d{1,2}):(\d{2}) ([AP]M)", s.replace("\n", " "))
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    if m:
+        mo, d, _y, h, mi, ap = m[-1]
+        hour = int(h) % 12 + (12 if ap == "PM" else 0)
+        snap("limited", t, "_reset-%02d%02d-%02d%s" % (months.index(mo) + 1, int(d), hour, mi))
+    else:
+        snap("limited", t)
+
+    # A rate limit it retries by itself.
+    rig.send(t, "again [[ratelimit 30]]")
+    rig.wait(t, "the retry", lambda s: re.search(r"(?i)reconnecting|retrying", s), timeout=40)
+    time.sleep(0.5)
+    snap("busy", t)
+
+    # First run in a new folder: the trust menu.
+    t = rig.start("Beta", ask_trust=True)
+    rig.wait(t, "the trust menu", lambda s: "trust" in s.lower() and ("enter" in s.lower()))
+    time.sleep(0.7)
+    snap("waiting", t)
+
+
+PROGRAMS = {"claude": capture_claude, "codex": capture_codex}
 
 
 def main():

@@ -103,6 +103,8 @@ pub struct PresetSpec {
     /// The key that queues a message while the program works: `Enter`, `Tab`, or "" (the
     /// program has no queue; atlas refuses to type into it while it is busy).
     pub queue_key: Option<String>,
+    /// Regexes over the pane's title (which the program may set) that mean it is working.
+    pub busy_title: Option<Vec<String>>,
 }
 
 /// The values `queue_key` may take.
@@ -122,6 +124,7 @@ impl PresetSpec {
                 .clone()
                 .or_else(|| self.submit_delay.clone()),
             queue_key: over.queue_key.clone().or_else(|| self.queue_key.clone()),
+            busy_title: over.busy_title.clone().or_else(|| self.busy_title.clone()),
         }
     }
 
@@ -342,6 +345,7 @@ struct RawDefaults {
     input: Option<String>,
     submit_delay: Option<Spanned<String>>,
     queue_key: Option<String>,
+    busy_title: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -372,6 +376,7 @@ struct RawAgent {
     input: Option<String>,
     submit_delay: Option<Spanned<String>>,
     queue_key: Option<String>,
+    busy_title: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -404,6 +409,7 @@ macro_rules! preset_keys {
                     input: self.input.clone(),
                     submit_delay: self.submit_delay.as_ref().map(|s| s.get_ref().clone()),
                     queue_key: self.queue_key.clone(),
+                    busy_title: self.busy_title.clone(),
                 }
             }
         }
@@ -614,6 +620,7 @@ impl Validator<'_> {
         self.regexes(&spec.waiting, span.clone(), "waiting");
         self.regexes(&spec.idle, span.clone(), "idle");
         self.regexes(&spec.limited, span.clone(), "limited");
+        self.regexes(&spec.busy_title, span.clone(), "busy_title");
         self.regexes(&spec.input.clone().map(|i| vec![i]), span.clone(), "input");
         if let Some(d) = &spec.submit_delay {
             if let Err(e) = duration::parse(d) {

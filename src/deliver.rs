@@ -33,7 +33,7 @@ use chrono::Local;
 use thiserror::Error;
 
 use crate::config::{Agent, Team};
-use crate::state::detect::{read_screen, screen_hash};
+use crate::state::detect::{read_pane, screen_hash};
 use crate::state::observe::{PresetCache, look_many, observe_agent, observe_agents};
 use crate::state::{Observation, Preset, State};
 use crate::tcmd;
@@ -619,8 +619,8 @@ impl Submission {
 }
 
 /// Read one look for the machine.
-fn seen(preset: &Preset, screen: &str, dead: bool) -> Seen {
-    let r = read_screen(preset, screen);
+fn seen(preset: &Preset, screen: &str, title: &str, dead: bool) -> Seen {
+    let r = read_pane(preset, screen, title);
     Seen {
         hash: screen_hash(screen),
         dead,
@@ -940,7 +940,9 @@ fn deliver_locked(
                 still.push(j);
                 continue;
             };
-            let step = j.machine.step(&seen(j.preset, &l.screen, l.dead), now);
+            let step = j
+                .machine
+                .step(&seen(j.preset, &l.screen, &l.title, l.dead), now);
             let agent = j.agent.name.clone();
             let done = match step {
                 Step::Wait => None,

@@ -9,7 +9,7 @@ mod real;
 use std::time::Duration;
 
 use common::{output, stderr, stdout, wait_for};
-use real::{RealTeam, Spec, program};
+use real::{EXACT, RealTeam, Spec, assert_prompts, crash, long_text, program, restarts};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -26,28 +26,6 @@ fn unwrap_paste(prompt: &str) -> String {
         "only the paste in the prompt: {prompt:.200}"
     );
     prompt[open_end..close].to_string()
-}
-
-/// Assert two lists of prompts are equal, without printing 10 kB texts.
-fn assert_prompts(got: &[String], want: &[String]) {
-    let got: Vec<String> = got.iter().map(|p| unwrap_paste(p)).collect();
-    assert_eq!(got.len(), want.len(), "how many prompts: {got:.80?}");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        if g != w {
-            let at = g.chars().zip(w.chars()).take_while(|(a, b)| a == b).count();
-            panic!(
-                "prompt {i} differs at char {at}: got {:?}, sent {:?}",
-                g.chars()
-                    .skip(at.saturating_sub(20))
-                    .take(60)
-                    .collect::<String>(),
-                w.chars()
-                    .skip(at.saturating_sub(20))
-                    .take(60)
-                    .collect::<String>()
-            );
-        }
-    }
 }
 
 #[test]
@@ -154,17 +132,6 @@ fn usage_limits_are_limited_with_their_reset_time() {
     assert!(reset.contains("T23:30:00"), "reset_at {reset} in {row}");
 }
 
-/// Texts that must reach the model exactly as sent.
-const EXACT: &[&str] = &[
-    "both 'single' and \"double\" quotes, a backslash \\ and \\;",
-    "$(touch /tmp/atlas-pwned) `id` ${HOME} $HOME and a; semicolon;",
-    "- a leading dash and --flags -rf",
-    "Enter C-c Escape: key names are just words",
-    "#{pane_id} #(touch /tmp/atlas-pwned) %1 %% ##",
-    "emoji 🎉👩‍💻 and CJK 日本語の文章、中文，한국어 and RTL שלום",
-    "line one\nline two; with Enter\n\nline four after a blank line",
-];
-
 #[test]
 fn delivery_arrives_exactly_once_and_the_exit_status_agrees() {
     let Some(claude) = program("claude") else {
@@ -180,17 +147,13 @@ fn delivery_arrives_exactly_once_and_the_exit_status_agrees() {
         team.wait_state("Del", "idle", LONG);
     }
     // 10 kB in one message.
-    let long: String = (0..210)
-        .map(|i| format!("line {i:03} of a long directive, forty-nine bytes.\n"))
-        .collect::<String>()
-        .trim_end()
-        .to_string();
+    let long = long_text();
     assert!(long.len() > 10_000);
     team.send_ok("Del", &long);
     sent.push(long.clone());
     team.model
         .wait_prompts("Del", "the long prompt", LONG, |p| p.len() == sent.len());
-    assert_prompts(&team.model.prompts("Del"), &sent);
+    assert_prompts(&team.model.prompts("Del"), &sent, &unwrap_paste);
     team.wait_state("Del", "idle", LONG);
 
     // A person's unsent draft: refused, nothing typed over it.
@@ -230,39 +193,9 @@ fn delivery_arrives_exactly_once_and_the_exit_status_agrees() {
     team.model
         .wait_prompts("Del", "the queued prompt", LONG, |p| p.len() == sent.len());
     team.wait_state("Del", "idle", LONG);
-    assert_prompts(&team.model.prompts("Del"), &sent);
+    assert_prompts(&team.model.prompts("Del"), &sent, &unwrap_paste);
     // Never an empty prompt: every turn carried one of the texts sent.
     assert_eq!(team.model.turns("Del").len(), sent.len());
-}
-
-/// The pane's program's process id.
-fn pane_pid(team: &RealTeam, agent: &str) -> u32 {
-    let pane = team.pane(agent);
-    team.server
-        .run(&["display-message", "-p", "-t", &pane, "#{pane_pid}"])
-        .trim()
-        .parse()
-        .unwrap()
-}
-
-/// Kill the agent's program with SIGKILL, as a crash would.
-fn crash(team: &RealTeam, agent: &str) {
-    let pid = pane_pid(team, agent);
-    let _ = std::process::Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .output();
-}
-
-/// How many `restart` events of `agent` by `by` the events log has.
-fn restarts(team: &RealTeam, agent: &str, by: &str) -> usize {
-    team.events()
-        .lines()
-        .filter(|l| {
-            l.contains(" restart ")
-                && l.contains(&format!(" {agent} "))
-                && l.contains(&format!("by={by}"))
-        })
-        .count()
 }
 
 #[test]

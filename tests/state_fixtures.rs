@@ -22,6 +22,8 @@ struct Fixture {
     reset: Option<DateTime<Local>>,
     draft: bool,
     screen: String,
+    /// The pane's title when captured (NAME.title beside the screen), if kept.
+    title: String,
 }
 
 fn now() -> DateTime<Local> {
@@ -108,6 +110,9 @@ fn fixtures() -> Vec<Fixture> {
             reset,
             draft,
             screen: std::fs::read_to_string(&path).unwrap(),
+            title: std::fs::read_to_string(path.with_extension("title"))
+                .map(|t| t.trim_end_matches('\n').to_string())
+                .unwrap_or_default(),
             name,
         });
     }
@@ -149,6 +154,7 @@ fn every_preset_reads_its_fixtures() {
             let view = PaneView {
                 info: &info,
                 screen: &f.screen,
+                title: &f.title,
                 memory: Memory::default(),
             };
             let obs = detect::decide("A", "w", Some(&view), &preset, now()).observation;

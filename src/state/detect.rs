@@ -120,6 +120,21 @@ pub fn read_screen(preset: &Preset, screen: &str) -> Reading {
     r
 }
 
+/// Read a pane: its screen with [`read_screen`], and its title — a title the preset's
+/// `busy_title` patterns match means busy, unless the screen shows a menu, a limit, or a
+/// program still starting.
+pub fn read_pane(preset: &Preset, screen: &str, title: &str) -> Reading {
+    let mut r = read_screen(preset, screen);
+    let decided = matches!(
+        r.state,
+        Some(State::Waiting | State::Limited | State::Starting)
+    );
+    if !decided && preset.busy_title.iter().any(|re| re.is_match(title)) {
+        r.state = Some(State::Busy);
+    }
+    r
+}
+
 /// When a usage limit ends, from the screen's words: a clock time (`3pm`, `12:50am`,
 /// `2:51 PM`, `18:44` — the next such local time), a date and time (`Dec 8, 12:49am`,
 /// `Dec 9th, 2026 7:11 PM`, `Dec 8 at 3pm` — that day, the next such day when no year is
@@ -279,6 +294,8 @@ pub struct PaneView<'a> {
     pub info: &'a PaneInfo,
     /// The visible screen.
     pub screen: &'a str,
+    /// The pane's title (a program may set it: Codex puts a spinner in it while it works).
+    pub title: &'a str,
     /// The memory read from its options.
     pub memory: Memory,
 }
@@ -351,7 +368,7 @@ pub fn decide(
         }
     };
 
-    let reading = read_screen(preset, view.screen);
+    let reading = read_pane(preset, view.screen, view.title);
     let mut exit_status = None;
     let (state, source) = if info.state_option == "failed" {
         (State::Failed, Source::Pane)
@@ -566,6 +583,7 @@ mod tests {
         let view = PaneView {
             info: &info,
             screen,
+            title: "",
             memory: Memory::default(),
         };
         let d = decide("A", "w", Some(&view), &preset, now);
@@ -579,6 +597,7 @@ mod tests {
         let view = PaneView {
             info: &info,
             screen,
+            title: "",
             memory: mem,
         };
         assert_eq!(
@@ -592,6 +611,7 @@ mod tests {
         let view = PaneView {
             info: &quiet,
             screen: "other",
+            title: "",
             memory: mem,
         };
         assert_eq!(
@@ -620,6 +640,7 @@ mod tests {
         let view = PaneView {
             info: &info,
             screen,
+            title: "",
             memory: mem,
         };
         let d = decide("A", "w", Some(&view), &preset, now);
@@ -629,6 +650,7 @@ mod tests {
         let view = PaneView {
             info: &info,
             screen: "demo> x\ndemo> ",
+            title: "",
             memory: mem,
         };
         let d = decide("A", "w", Some(&view), &preset, now);
@@ -646,6 +668,7 @@ mod tests {
         let view = PaneView {
             info: &info,
             screen: menu,
+            title: "",
             memory: mem,
         };
         assert_eq!(
@@ -668,6 +691,7 @@ mod tests {
         let view = PaneView {
             info: &info,
             screen,
+            title: "",
             memory: mem,
         };
         let d = decide("A", "w", Some(&view), &preset, at(10, 0));
@@ -690,6 +714,7 @@ mod tests {
         let view = PaneView {
             info: &info,
             screen: "demo> ",
+            title: "",
             memory: Memory::default(),
         };
         let d = decide("A", "w", Some(&view), &preset, now);
@@ -709,6 +734,7 @@ mod tests {
         let view = PaneView {
             info: &info,
             screen: "demo> ",
+            title: "",
             memory: mem,
         };
         let d = decide("A", "w", Some(&view), &preset, now);

@@ -108,10 +108,13 @@ pub struct Look {
     pub screen: String,
     /// Whether the pane is dead.
     pub dead: bool,
+    /// The pane's title.
+    pub title: String,
 }
 
-/// Capture several panes in one tmux invocation; pane id → screen (and death). Each capture
-/// is followed by a `display-message -p` marker line carrying `#{pane_dead}`.
+/// Capture several panes in one tmux invocation; pane id → screen (and death, and title).
+/// Each capture is followed by a `display-message -p` marker line carrying `#{pane_dead}` and
+/// the pane's title.
 pub fn look_many(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, Look>, TmuxError> {
     let mut out = HashMap::new();
     if panes.is_empty() {
@@ -129,20 +132,22 @@ pub fn look_many(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, Look>, T
             "-p",
             "-t",
             *p,
-            format!("{marker}#{{pane_dead}}")
+            format!("{marker}#{{pane_dead}} #{{pane_title}}")
         ]);
     }
     let text = tmux.run_batch(&cmds)?;
     let mut it = panes.iter();
     let mut current = String::new();
     for line in text.split_inclusive('\n') {
-        if let Some(flag) = line.trim_end_matches('\n').strip_prefix(&marker) {
+        if let Some(rest) = line.trim_end_matches('\n').strip_prefix(&marker) {
+            let (flag, title) = rest.split_once(' ').unwrap_or((rest, ""));
             if let Some(p) = it.next() {
                 out.insert(
                     (*p).to_string(),
                     Look {
                         screen: std::mem::take(&mut current),
                         dead: flag == "1",
+                        title: title.to_string(),
                     },
                 );
             }
@@ -272,6 +277,7 @@ pub fn observe_agents(
             looks.get(&l.info.id).map(|look| PaneView {
                 info: &l.info,
                 screen: look.screen.as_str(),
+                title: look.title.as_str(),
                 memory: l.memory,
             })
         });

@@ -33,6 +33,8 @@ struct Builtin {
     /// The key that puts a message in the program's own queue while it works ("" when it
     /// has none: atlas then refuses to type into a busy agent, or waits with --when-idle).
     queue_key: &'static str,
+    /// Pane titles (set by the program) that mean it works.
+    busy_title: List,
     /// Screens of a program still starting (not overridable; not part of PresetSpec).
     starting: List,
 }
@@ -88,32 +90,45 @@ const CLAUDE: Builtin = Builtin {
     input: r#"^(?:❯|│[ \t]*>)[ \t\u{a0}]*(?:(?:Try "[^"\n]*"|Press (?:up|Enter) to [^\n]*|Resend your message to try again|Once fixed, resend your message|Run /rewind to go back)[ \t\u{a0}]*(?:│[ \t]*)?$|(?P<draft>[^\n]*?)[ \t\u{a0}]*(?:│[ \t]*)?$)"#,
     submit_delay: "200ms",
     queue_key: "Enter",
+    busy_title: &[],
     starting: &[],
 };
 
-/// OpenAI Codex CLI (`codex`).
+/// OpenAI Codex CLI (`codex`), from screens of Codex 0.171.0 captured by
+/// scripts/capture-screens.py (tests/fixtures/screens/codex@0.171.0_*).
 const CODEX: Builtin = Builtin {
     name: "codex",
-    // "• Working (12s • esc to interrupt)" above the composer.
+    // "◦ Working (0s • esc to interrupt)" above the composer until the first token; while an
+    // answer streams, or pauses, only the pane title says it (see busy_title).
     busy: &[r"(?i)\([^\n]*\b(?:esc|esc esc) to interrupt\b[^\n]*(?:\n[^\n]*){0,15}\z"],
     waiting: &[
+        // The approval prompt: "Would you like to run the following command?" … "Press enter
+        // to confirm or esc to cancel".
         r"(?i)^[ \t▌]*(?:Would you like to [^\n]*\?|Allow command\?)[^\n]*(?:\n[^\n]*){0,14}\z",
         r"(?i)press enter to confirm or esc to cancel[^\n]*(?:\n[^\n]*){0,2}\z",
+        // The folder-trust menu and other numbered menus: "› 1. Trust and continue" …
+        // "enter continue · esc back".
+        r"(?i)^[ \t]*enter (?:continue|to continue|to select|to confirm)\b[^\n]*(?:\n[^\n]*){0,1}\z",
+        r"^›[ \t]+1\. [^\n]*\n(?:[^\n]*\n){0,4}?[ \t]+2\. ",
     ],
-    idle: &[
-        r"^›(?:[ \t\u{a0}][^\n]*)?(?:\n[^\n]*){0,4}\z",
-        r"(?i)\d+% context left[^\n]*\z",
-        r"(?i)⏎ send[^\n]*\z",
-    ],
+    // The composer, with the footer below it.
+    idle: &[r"^›(?:[ \t\u{a0}][^\n]*)?(?:\n[^\n]*){0,4}\z"],
     limited: &[
-        r"(?i)you(?:'|’)ve hit your usage limit(?:[^\n]*\n){0,2}[^\n]*?try again at (?P<reset>\d{1,2}(?::\d{2})?[ \t]?(?:[ap]m)?)[^\n]*(?:\n[^\n]*){0,9}\z",
-        r"(?i)you(?:'|’)ve hit your usage limit(?:[^\n]*\n){0,2}[^\n]*?try again in (?P<reset>(?:\d+ (?:days?|hours?|minutes?|seconds?)[ ,]*(?:and )?)+)[^\n]*(?:\n[^\n]*){0,9}\z",
-        r"(?i)you(?:'|’)ve hit your usage limit[^\n]*(?:\n[^\n]*){0,9}\z",
+        // "■ You’ve hit your usage limit. Upgrade to Pro (…), visit … to purchase more credits
+        // or try again at 11:30 PM." (another day: "at Dec 8th, 2026 1:56 AM."), wrapped, as
+        // the last message above the composer (which only its footer follows).
+        r"(?i)^■ You(?:'|’)ve hit your usage limit\b(?:[^\n]|\n[^›•■\n])*?try again (?:at|in) (?P<reset>[^\n]*?)\.?[ \t]*\n(?:[ \t]*\n)*›[^\n]*(?:\n[^\n]*){0,4}\z",
+        r"(?i)^■ You(?:'|’)ve hit your usage limit\b(?:[^\n]|\n[^›•■\n])*\n(?:[ \t]*\n)*›[^\n]*(?:\n[^\n]*){0,4}\z",
     ],
-    // The composer line; the dim example prompts are not drafts.
-    input: r"^›[ \t\u{a0}]*(?:(?:Explain this codebase|Summarize recent commits|Implement \{feature\}|Find and fix a bug in @filename|Write tests for @filename|Improve documentation in @filename|Run /review on my current changes|Use /skills to list available skills)[ \t]*$|(?P<draft>[^\n]*?)[ \t\u{a0}]*$)",
-    submit_delay: "200ms",
+    // The last `›` line at the left edge is the composer (sent prompts above it start with
+    // `›` too); its dim placeholder and example prompts are not drafts.
+    input: r"^›[ \t\u{a0}]*(?:(?:Ask Codex to do anything|Explain this codebase|Summarize recent commits|Implement \{feature\}|Find and fix a bug in @filename|Write tests for @filename|Improve documentation in @filename|Run /review on my current changes|Use /skills to list available skills)[ \t]*$|(?P<draft>[^\n]*?)[ \t\u{a0}]*$)",
+    // Codex reads text typed in one burst as a paste, and an Enter inside it as a newline.
+    submit_delay: "300ms",
+    // Enter while it works interrupts ("steers") the turn; Tab queues the message.
     queue_key: "Tab",
+    // The pane title starts with a braille spinner while it works ("⠴ Fake title | work").
+    busy_title: &[r"^[\u{2800}-\u{28ff}] "],
     starting: &[],
 };
 
@@ -136,6 +151,7 @@ const GEMINI: Builtin = Builtin {
     input: r"^[│ \t]*>[ \t\u{a0}]+(?:Type your message or @path/to/file[ \t]*(?:│[ \t]*)?$|(?P<draft>[^\n]*?)[ \t]*(?:│[ \t]*)?$)",
     submit_delay: "150ms",
     queue_key: "Enter",
+    busy_title: &[],
     starting: &[],
 };
 
@@ -152,6 +168,7 @@ const AIDER: Builtin = Builtin {
     input: r"^(?:[a-z-]+)?>[ \t\u{a0}]?(?P<draft>[^\n]*)\z",
     submit_delay: "100ms",
     queue_key: "",
+    busy_title: &[],
     starting: &[],
 };
 
@@ -166,6 +183,7 @@ const SHELL: Builtin = Builtin {
     input: r"^[^\n]*?[$#%❯›][ \u{a0}](?P<draft>[^\n]*)\z",
     submit_delay: "50ms",
     queue_key: "",
+    busy_title: &[],
     starting: &[],
 };
 
@@ -185,6 +203,7 @@ const DEMO: Builtin = Builtin {
     input: r"^demo> (?P<draft>[^\n]*)\z",
     submit_delay: "100ms",
     queue_key: "",
+    busy_title: &[],
     starting: &[r"^Starting demo agent…[^\n]*\z"],
 };
 
@@ -206,6 +225,7 @@ pub fn builtin(name: &str) -> Option<PresetSpec> {
         input: Some(b.input.to_string()),
         submit_delay: Some(b.submit_delay.to_string()),
         queue_key: Some(b.queue_key.to_string()),
+        busy_title: Some(strings(b.busy_title)),
     })
 }
 
@@ -231,6 +251,8 @@ pub struct Preset {
     /// The key that queues a message while the program works (`Enter` or `Tab`); None when
     /// the program has no queue.
     pub queue_key: Option<String>,
+    /// Pane titles that mean the program works.
+    pub busy_title: Vec<Regex>,
 }
 
 fn compile(pattern: &str, what: &str, preset: &str) -> anyhow::Result<Regex> {
@@ -280,6 +302,7 @@ impl Preset {
                 .collect::<anyhow::Result<_>>()?,
             submit_delay,
             queue_key: spec.queue_key.clone().filter(|k| !k.is_empty()),
+            busy_title: compile_all(&spec.busy_title, "busy_title", name)?,
         })
     }
 
@@ -330,6 +353,9 @@ mod tests {
             list(&mut out, "limited", b.limited);
             list(&mut out, "busy", b.busy);
             list(&mut out, "idle", b.idle);
+            if !b.busy_title.is_empty() {
+                list(&mut out, "busy_title", b.busy_title);
+            }
             out.push_str(&format!("- `input`:\n  - `` {} ``\n", b.input));
             out.push_str(&format!("- `submit_delay`: {}\n", b.submit_delay));
             out.push_str(&format!(

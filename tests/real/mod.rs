@@ -170,6 +170,8 @@ pub struct Spec {
     pub extra: String,
     /// Run the program by its bare name, found on this `env.PATH` (its folder is added).
     pub path: Option<String>,
+    /// Leave out the folder-trust setting, so the program asks on its first run.
+    pub ask_trust: bool,
 }
 
 impl Spec {
@@ -181,7 +183,14 @@ impl Spec {
             auth: "key",
             extra: String::new(),
             path: None,
+            ask_trust: false,
         }
+    }
+
+    /// The program asks whether to trust the folder.
+    pub fn ask_trust(mut self) -> Spec {
+        self.ask_trust = true;
+        self
     }
 
     /// Run the program by name, with `env.PATH` = the program's folder, then `rest`.
@@ -230,6 +239,7 @@ pub fn setup(
     cwd: &Path,
     url: &str,
     auth: &str,
+    ask_trust: bool,
 ) -> Setup {
     let out = Command::new("python3")
         .arg(fake_dir().join("agents.py"))
@@ -240,6 +250,7 @@ pub fn setup(
         .arg("--cwd")
         .arg(cwd)
         .args(["--url", url, "--agent", agent, "--auth", auth])
+        .args(ask_trust.then_some("--ask-trust"))
         .output()
         .expect("run agents.py");
     assert!(
@@ -306,7 +317,15 @@ impl RealTeam {
             std::fs::create_dir_all(&cwd).unwrap();
             std::fs::create_dir_all(&home).unwrap();
             let _ = Command::new("git").arg("init").arg("-q").arg(&cwd).output();
-            let mut s = setup(&program, &a.name, &home, &cwd, &model.url, a.auth);
+            let mut s = setup(
+                &program,
+                &a.name,
+                &home,
+                &cwd,
+                &model.url,
+                a.auth,
+                a.ask_trust,
+            );
             if let Some(rest) = &a.path {
                 let folder = program.bin.parent().unwrap().to_string_lossy().into_owned();
                 s.env.push(("PATH".into(), format!("{folder}:{rest}")));
@@ -484,4 +503,127 @@ impl RealTeam {
         self.server
             .run(&["send-keys", "-t", &pane, "-l", "--", text]);
     }
+}
+
+/// The pane's program's process id.
+pub fn pane_pid(team: &RealTeam, agent: &str) -> u32 {
+    let pane = team.pane(agent);
+    team.server
+        .run(&["display-message", "-p", "-t", &pane, "#{pane_pid}"])
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Kill the agent's program with SIGKILL, as a crash would.
+pub fn crash(team: &RealTeam, agent: &str) {
+    let pid = pane_pid(team, agent);
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).output();
+}
+
+/// How many `restart` events of `agent` by `by` the events log has.
+pub fn restarts(team: &RealTeam, agent: &str, by: &str) -> usize {
+    team.events()
+        .lines()
+        .filter(|l| {
+            l.contains(" restart ")
+                && l.contains(&format!(" {agent} "))
+                && l.contains(&format!("by={by}"))
+        })
+        .count()
+}
+
+/// Processes (not zombies) whose environment has `key=value`: an agent's own processes,
+/// found by its private HOME.
+pub fn processes_with_env(key: &str, value: &str) -> Vec<(u32, String)> {
+    let want = format!("{key}={value}");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(env) = std::fs::read(e.path().join("environ")) else {
+            continue;
+        };
+        if !env.split(|b| *b == 0).any(|kv| kv == want.as_bytes()) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().next())
+            .is_some_and(|s| s == "Z");
+        let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        if !zombie {
+            out.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
+        }
+    }
+    out
+}
+
+/// Processes whose command line mentions `needle` (for counting a program's processes).
+pub fn processes(needle: &str) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().next())
+            .is_some_and(|s| s == "Z");
+        if !zombie && cmd.contains(needle) {
+            out.push((pid, cmd));
+        }
+    }
+    out
+}
+
+/// Assert the prompts the model got are the texts sent (after `unwrap`, a program's own
+/// wrapping of pasted text), without printing 10 kB texts.
+pub fn assert_prompts(got: &[String], want: &[String], unwrap: &dyn Fn(&str) -> String) {
+    let got: Vec<String> = got.iter().map(|p| unwrap(p)).collect();
+    assert_eq!(got.len(), want.len(), "how many prompts: {got:.80?}");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        if g != w {
+            let at = g.chars().zip(w.chars()).take_while(|(a, b)| a == b).count();
+            panic!(
+                "prompt {i} differs at char {at}: got {:?}, sent {:?}",
+                g.chars()
+                    .skip(at.saturating_sub(20))
+                    .take(60)
+                    .collect::<String>(),
+                w.chars()
+                    .skip(at.saturating_sub(20))
+                    .take(60)
+                    .collect::<String>()
+            );
+        }
+    }
+}
+
+/// Texts that must reach the model exactly as sent (no leading `/`, `!`, `#` or `@`, which
+/// the programs read as their own commands).
+pub const EXACT: &[&str] = &[
+    "both 'single' and \"double\" quotes, a backslash \\ and \\;",
+    "$(touch /tmp/atlas-pwned) `id` ${HOME} $HOME and a; semicolon;",
+    "- a leading dash and --flags -rf",
+    "Enter C-c Escape: key names are just words",
+    "#{pane_id} #(touch /tmp/atlas-pwned) %1 %% ##",
+    "emoji 🎉👩‍💻 and CJK 日本語の文章、中文，한국어 and RTL שלום",
+    "line one\nline two; with Enter\n\nline four after a blank line",
+];
+
+/// A directive of more than 10 kB, on many lines.
+pub fn long_text() -> String {
+    (0..210)
+        .map(|i| format!("line {i:03} of a long directive, forty-nine bytes.\n"))
+        .collect::<String>()
+        .trim_end()
+        .to_string()
 }
