@@ -134,7 +134,32 @@ def codex(a):
     }
 
 
-PROGRAMS = {"claude": claude, "codex": codex}
+def gemini(a):
+    """Gemini CLI: a private HOME whose .gemini/settings.json skips its first-run dialogs."""
+    settings = {
+        "security": {
+            "auth": {"selectedType": "gemini-api-key"},
+            "folderTrust": {"enabled": bool(a.ask_trust)},
+        },
+        "general": {"enableAutoUpdate": False, "enableAutoUpdateNotification": False},
+        "privacy": {"usageStatisticsEnabled": False},
+        "ide": {"enabled": False},
+    }
+    write(os.path.join(a.home, ".gemini", "settings.json"), json.dumps(settings, indent=2))
+    env = {
+        "HOME": a.home,
+        "GEMINI_API_KEY": "fake-%s" % a.agent,
+        "GOOGLE_GEMINI_BASE_URL": a.url,
+    }
+    return {
+        "env": env,
+        "command": [a.bin],
+        "resume": [a.bin, "--resume", "latest"],
+        "preset": "gemini",
+    }
+
+
+PROGRAMS = {"claude": claude, "codex": codex, "gemini": gemini}
 
 
 def main():
