@@ -5,10 +5,14 @@ resume command. One place for the tests (tests/real/mod.rs), the screen captures
 (scripts/capture-screens.py) and the benchmarks.
 
   agents.py setup --program claude --bin PATH --home DIR --cwd DIR --url http://127.0.0.1:PORT \\
-      --agent NAME [--auth key|oauth] [--atlas PATH]
+      --agent NAME [--auth key|oauth] [--ask-trust] [--atlas PATH]
 
 writes what the program needs under --home and prints one JSON object:
 {"env": {...}, "command": [...], "resume": [...], "preset": "claude"}.
+
+--ask-trust leaves the folder-trust setting out (Codex, Gemini CLI), so the program asks.
+The agent's NAME reaches the fake server as a /a/NAME/ path prefix (Claude Code, Codex, Aider)
+or as the API key fake-NAME (Gemini CLI). What each program does on screen: FINDINGS.md.
 
 Where the programs are: $ATLAS_AGENTS_DIR (default ~/.cache/atlas-agents, filled by
 scripts/install-agents.sh) holds bin/claude, bin/codex, bin/gemini, bin/aider.
