@@ -5,10 +5,14 @@ resume command. One place for the tests (tests/real/mod.rs), the screen captures
 (scripts/capture-screens.py) and the benchmarks.
 
   agents.py setup --program claude --bin PATH --home DIR --cwd DIR --url http://127.0.0.1:PORT \\
-      --agent NAME [--auth key|oauth] [--atlas PATH]
+      --agent NAME [--auth key|oauth] [--ask-trust] [--atlas PATH]
 
 writes what the program needs under --home and prints one JSON object:
 {"env": {...}, "command": [...], "resume": [...], "preset": "claude"}.
+
+--ask-trust leaves the folder-trust setting out (Codex, Gemini CLI), so the program asks.
+The agent's NAME reaches the fake server as a /a/NAME/ path prefix (Claude Code, Codex, Aider)
+or as the API key fake-NAME (Gemini CLI). What each program does on screen: FINDINGS.md.
 
 Where the programs are: $ATLAS_AGENTS_DIR (default ~/.cache/atlas-agents, filled by
 scripts/install-agents.sh) holds bin/claude, bin/codex, bin/gemini, bin/aider.
@@ -103,6 +107,14 @@ def codex(a):
         # No shared `codex app-server --managed-daemon` that would outlive the pane: the TUI
         # runs its app server inside its own process.
         "daemon_auto_start = false",
+        # Off the network: these look up github.com, api.github.com and chatgpt.com at start.
+        "plugins = false",
+        "apps = false",
+        "remote_plugin = false",
+        "plugin_sharing = false",
+        "recommended_plugins = false",
+        "tool_suggest = false",
+        "skill_mcp_dependency_install = false",
         "",
         # What Codex records after its one-time notices (the "Meet GPT-6 Sol / 1. Try new model"
         # menu and the screen-reader probe), so they do not show.
@@ -138,7 +150,78 @@ def codex(a):
     }
 
 
-PROGRAMS = {"claude": claude, "codex": codex}
+def gemini(a):
+    """Gemini CLI: a private HOME whose .gemini/settings.json skips its first-run dialogs."""
+    settings = {
+        "security": {
+            "auth": {"selectedType": "gemini-api-key"},
+            "folderTrust": {"enabled": bool(a.ask_trust)},
+        },
+        "general": {"enableAutoUpdate": False, "enableAutoUpdateNotification": False},
+        "privacy": {"usageStatisticsEnabled": False},
+        "ide": {"enabled": False},
+    }
+    write(os.path.join(a.home, ".gemini", "settings.json"), json.dumps(settings, indent=2))
+    env = {
+        "HOME": a.home,
+        "GEMINI_API_KEY": "fake-%s" % a.agent,
+        "GOOGLE_GEMINI_BASE_URL": a.url,
+    }
+    return {
+        "env": env,
+        "command": [a.bin],
+        "resume": [a.bin, "--resume", "latest"],
+        "preset": "gemini",
+    }
+
+
+def aider(a):
+    """Aider: flags, and a private HOME (its cwd must be a git repository; .aider* files are
+    written there)."""
+    # The model's metadata, so Aider does not fetch litellm's price list from GitHub.
+    metadata = os.path.join(a.home, ".aider.model.metadata.json")
+    info = {
+        "max_input_tokens": 128000,
+        "max_output_tokens": 8192,
+        "input_cost_per_token": 0,
+        "output_cost_per_token": 0,
+        "litellm_provider": "openai",
+        "mode": "chat",
+    }
+    write(metadata, json.dumps({"openai/fake": info}, indent=2))
+    # The model's own edit format is SEARCH/REPLACE blocks ("diff"), the format in which Aider
+    # also offers to run ```bash blocks; as the model's default it is not shown in the prompt
+    # (`--edit-format diff` would make the prompt `diff> `).
+    settings = os.path.join(a.home, ".aider.model.settings.yml")
+    write(settings, "- name: openai/fake\n  edit_format: diff\n")
+    # Without a git identity Aider prints `Update git name with: git config user.name …`.
+    write(os.path.join(a.home, ".gitconfig"), "[user]\n\tname = atlas test\n\temail = atlas@example.invalid\n")
+    flags = [
+        "--model-metadata-file", metadata,
+        "--model", "openai/fake",
+        "--model-settings-file", settings,
+        "--openai-api-base", "%s/a/%s/v1" % (a.url, a.agent),
+        "--openai-api-key", "fake-%s" % a.agent,
+        "--no-check-update",
+        "--no-show-release-notes",
+        "--no-analytics",
+        "--no-gitignore",
+        "--map-tokens", "0",
+        "--no-show-model-warnings",
+    ]
+    env = {
+        "HOME": a.home,
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    }
+    return {
+        "env": env,
+        "command": [a.bin] + flags,
+        "resume": [a.bin, "--restore-chat-history"] + flags,
+        "preset": "aider",
+    }
+
+
+PROGRAMS = {"claude": claude, "codex": codex, "gemini": gemini, "aider": aider}
 
 
 def main():

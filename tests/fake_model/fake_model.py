@@ -128,8 +128,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         agent, path = self.agent_and_path()
         log({"event": "get", "agent": agent, "path": path})
-        if "/models" in path:
+        if "/models" in path and "/v1beta/" in path or path.startswith("/models"):
             return api_gemini.models(self, agent, path)
+        if path.startswith("/v1/models"):  # OpenAI style (Codex looks at it now and then)
+            return self.send_json(200, {"object": "list", "data": [{"id": "gpt-5.5", "object": "model", "owned_by": "fake"}]})
         self.send_json(200, {"ok": True})
 
     def do_POST(self):
