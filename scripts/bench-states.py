@@ -11,7 +11,8 @@ driver per agent plays a scripted session — answers streamed for 0–20 s, com
 a permission menu held for 2–8 s then answered, idle gaps of 2–10 s — while a sampler runs
 `atlas ls --json` every 250 ms. The truth comes from the fake server's log (a request
 arriving: busy; the answer's end: idle; a command call's end: waiting, until the driver
-answers the menu) and the driver's own clock. Agreement is counted on samples outside the
+answers the menu) and the driver's own clock (busy from the moment `atlas send` returned:
+the program took the text). Agreement is counted on samples outside the
 second after each change of truth.
 
 Latency run (--latency N): one agent, N directives; `atlas ls --json` polled back to back;
@@ -103,12 +104,16 @@ class Rig:
         self.config = os.path.join(self.tmp, "atlas.toml")
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")
-        self.run_atlas("up")
-        deadline = time.time() + 120
-        while not all(s == "idle" for s in self.states().values()):
-            if time.time() > deadline:
-                raise SystemExit("the agents did not become idle: %s" % self.states())
-            time.sleep(0.2)
+        try:
+            self.run_atlas("up")
+            deadline = time.time() + 120
+            while not all(s == "idle" for s in self.states().values()):
+                if time.time() > deadline:
+                    raise SystemExit("the agents did not become idle: %s" % self.states())
+                time.sleep(0.2)
+        except BaseException:
+            self.close()
+            raise
 
     def env(self):
         e = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE", "ATLAS_CONFIG")}
@@ -186,7 +191,9 @@ def driver(rig, agent, end, rnd, answers):
         t0 = time.time()
         if roll < 0.25:
             # A command that needs permission; the menu is held, then answered.
-            rig.run_atlas("send", agent, "--", "step %d [[bash touch f%d.txt]]" % (k, k), check=False)
+            r = rig.run_atlas("send", agent, "--", "step %d [[bash touch f%d.txt]]" % (k, k), check=False)
+            if r.returncode == 0:
+                answers.append((agent, time.time()))
             r = wait_log(rig, lambda r: r.get("event") == "response_end" and r.get("agent") == agent and r.get("kind") == "tool_use" and r["t"] > t0)
             if r is None:
                 continue
@@ -203,7 +210,10 @@ def driver(rig, agent, end, rnd, answers):
         else:
             secs = rnd.choice([0, 0, rnd.uniform(1, 20)])
             words = "[[stream %.1f]]" % secs if secs else ""
-            rig.run_atlas("send", agent, "--", "step %d %s" % (k, words), check=False)
+            r = rig.run_atlas("send", agent, "--", "step %d %s" % (k, words), check=False)
+            if r.returncode == 0:
+                # `send` returns once the program took the text: it works from then on.
+                answers.append((agent, time.time()))
         turn_done(rig, agent, t0)
         time.sleep(rnd.uniform(2, 10))
 
@@ -269,9 +279,13 @@ def truth_run(a):
                 truth = at(agent, t)
                 total += 1
                 agree += truth == shown
+                if truth != shown and a.debug:
+                    near = [(round(ct - t, 2), st) for ct, st in changes.get(agent, []) if -3 < ct - t < 3]
+                    print("disagree %s t=%.2f truth=%s shown=%s near=%s" % (agent, t - start, truth, shown, near), file=sys.stderr)
                 key = "%s->%s" % (truth, shown)
                 confusion[key] = confusion.get(key, 0) + 1
         turns = sum(1 for r in rig.records() if r.get("event") == "request" and r.get("tools") and r.get("user_text"))
+        menus = sum(1 for r in rig.records() if r.get("event") == "response_end" and r.get("kind") == "tool_use")
         result = {
             "program": a.program,
             "version": agents.VERSIONS[a.program],
@@ -282,10 +296,10 @@ def truth_run(a):
             "agreement": round(100.0 * agree / max(1, total), 2),
             "confusion": confusion,
             "turns": turns,
-            "menus": len(answers),
+            "menus": menus,
         }
         print(json.dumps(result))
-        print("agreement %.2f%% over %d samples (%d turns, %d menus)" % (result["agreement"], total, turns, len(answers)), file=sys.stderr)
+        print("agreement %.2f%% over %d samples (%d turns, %d menus)" % (result["agreement"], total, turns, menus), file=sys.stderr)
     finally:
         rig.close()
 
@@ -365,6 +379,7 @@ def main():
     ap.add_argument("--no-hooks", action="store_true")
     ap.add_argument("--latency", type=int, default=0)
     ap.add_argument("--cpu", action="store_true")
+    ap.add_argument("--debug", action="store_true", help="print each disagreement")
     ap.add_argument("--seconds", type=float, default=60)
     a = ap.parse_args()
     if a.latency:

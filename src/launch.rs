@@ -16,7 +16,12 @@
 //! **Hooks.** A `claude` agent (preset `claude`, program `claude`) is started with
 //! `--settings JSON` holding hooks that call `atlas signal` (see [`claude_settings`]); Claude
 //! Code merges them with the user's own settings files, which atlas never writes. A
-//! `--settings` already in the agent's command is merged with atlas's hooks.
+//! `--settings` already in the agent's command is merged with atlas's hooks. A `gemini` agent
+//! gets them through Gemini CLI's "system defaults" settings file, which it merges under the
+//! user's own (hook lists are concatenated): atlas writes one per agent in its own folder
+//! ([`hooks_dir`]) and points `GEMINI_CLI_SYSTEM_DEFAULTS_PATH` at it (see
+//! [`gemini_settings`]); Gemini CLI reads that file only from a folder no other user can
+//! write, so atlas checks that first.
 
 use std::path::Path;
 
@@ -41,6 +46,162 @@ pub struct Launch<'a> {
     pub server_flags: &'a [String],
     /// The PATH to use when the agent's `env` sets none.
     pub base_path: &'a str,
+    /// Where atlas keeps the hook settings files it writes (Gemini CLI's); None when there is
+    /// no folder only this user can write (no file hooks then).
+    pub hooks_dir: Option<&'a Path>,
+}
+
+/// The environment variable that points Gemini CLI at a "system defaults" settings file.
+pub const GEMINI_DEFAULTS_ENV: &str = "GEMINI_CLI_SYSTEM_DEFAULTS_PATH";
+
+/// Everything to start an agent with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Start {
+    /// The argument vector the pane runs (see [`pane_argv`]).
+    pub argv: Vec<String>,
+    /// tmux's `-e NAME=VALUE` arguments (see [`env_args`]), hook settings included.
+    pub env: Vec<String>,
+    /// Files to write before the agent starts (its hook settings): path and text.
+    pub files: Vec<(std::path::PathBuf, String)>,
+    /// Why some hooks are not wired, if so.
+    pub warning: Option<String>,
+}
+
+/// Whether atlas wires Gemini CLI's hooks into this agent: preset `gemini`, a program named
+/// `gemini`, and `hooks` not turned off.
+pub fn wires_gemini_hooks(agent: &Agent, argv: &[String]) -> bool {
+    agent.hooks
+        && agent.preset == "gemini"
+        && argv
+            .first()
+            .and_then(|p| Path::new(p).file_name())
+            .is_some_and(|f| f == "gemini")
+}
+
+/// Gemini CLI settings whose hooks report the agent's state with `atlas signal`:
+/// `SessionStart` → idle, `BeforeAgent` (a turn begins) → busy, `AfterTool` → busy (a tool
+/// ran: a permission menu was answered), `Notification` (a tool asks for permission) →
+/// waiting, `AfterAgent` (the turn ended) → idle.
+pub fn gemini_settings(command: &dyn Fn(&str) -> String) -> Value {
+    let group = |state: &str| json!([{ "matcher": "*", "hooks": [{ "type": "command", "command": command(state) }] }]);
+    json!({
+        "hooks": {
+            "SessionStart": group("idle"),
+            "BeforeAgent": group("busy"),
+            "AfterTool": group("busy"),
+            "Notification": group("waiting"),
+            "AfterAgent": group("idle"),
+        }
+    })
+}
+
+/// Everything to start `agent` with its command or resume command: [`pane_argv`],
+/// [`env_args`], and the hook settings files its program reads. `read` reads a settings file
+/// the agent's own command or env names (to merge atlas's hooks into it).
+pub fn start(
+    agent: &Agent,
+    team: &Team,
+    which: Which,
+    launch: &Launch<'_>,
+    read: &dyn Fn(&Path) -> std::io::Result<String>,
+) -> Start {
+    let (argv, mut warning) = pane_argv(agent, which, launch);
+    let mut env = env_args(agent, team);
+    let mut files = Vec::new();
+    if wires_gemini_hooks(agent, &agent.command) {
+        match launch.hooks_dir {
+            None => {
+                warning = Some(format!(
+                    "agent `{}`: atlas's Gemini CLI hooks are not wired: no folder of atlas's own that only you can write was found (Gemini CLI reads hook settings only from such a folder); its state is read from the screen",
+                    agent.name
+                ));
+            }
+            Some(dir) => {
+                let cmd = |state: &str| {
+                    signal_command(launch.atlas_exe, launch.server_flags, &agent.name, state)
+                };
+                let ours = gemini_settings(&cmd);
+                let theirs = agent.env.get(GEMINI_DEFAULTS_ENV).map(|p| {
+                    read(&crate::config::absolute(Path::new(p), &agent.cwd))
+                        .map_err(|e| format!("cannot read its {GEMINI_DEFAULTS_ENV} file {p}: {e}"))
+                        .and_then(|t| {
+                            serde_json::from_str::<Value>(&t).map_err(|e| {
+                                format!("its {GEMINI_DEFAULTS_ENV} file {p} is not JSON: {e}")
+                            })
+                        })
+                });
+                let merged = match theirs {
+                    None => Ok(ours),
+                    Some(Ok(t)) => Ok(merge_settings(t, &ours)),
+                    Some(Err(e)) => Err(e),
+                };
+                match merged {
+                    Ok(settings) => {
+                        let path = dir.join(format!(
+                            "gemini-{}-{}.json",
+                            sanitize(&team.session),
+                            agent.name
+                        ));
+                        env.retain(|e| !e.starts_with(&format!("{GEMINI_DEFAULTS_ENV}=")));
+                        env.push("-e".into());
+                        env.push(format!("{GEMINI_DEFAULTS_ENV}={}", path.display()));
+                        files.push((path, settings.to_string()));
+                    }
+                    Err(e) => {
+                        warning = Some(format!(
+                            "agent `{}`: atlas's Gemini CLI hooks are not wired: {e}",
+                            agent.name
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Start {
+        argv,
+        env,
+        files,
+        warning,
+    }
+}
+
+/// A name made safe for a file name.
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The folder for hook settings files: `$XDG_CACHE_HOME/atlas/hooks` or
+/// `~/.cache/atlas/hooks`, created (mode 0700) if missing; None when it, or a folder above
+/// it, can be written by others (Gemini CLI would refuse the file).
+pub fn hooks_dir() -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
+    let dir = base.join("atlas").join("hooks");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .ok()?;
+    let mut p: Option<&Path> = Some(&dir);
+    while let Some(d) = p {
+        let m = std::fs::metadata(d).ok()?;
+        if m.mode() & 0o022 != 0 {
+            return None;
+        }
+        p = d.parent();
+    }
+    Some(dir)
 }
 
 /// Which of the agent's commands.
@@ -286,6 +447,7 @@ mod tests {
             atlas_exe: exe,
             server_flags: flags,
             base_path: "/usr/bin:/bin",
+            hooks_dir: None,
         }
     }
 
@@ -373,6 +535,59 @@ mod tests {
         d.hooks = false;
         let (argv, _) = pane_argv(&d, Which::Command, &launch(&exe, &flags));
         assert!(!argv.contains(&"--settings".to_string()));
+    }
+
+    #[test]
+    fn gemini_agents_get_a_defaults_file_with_hooks() {
+        let exe = PathBuf::from("/bin/atlas");
+        let flags: Vec<String> = vec![];
+        let team = test_team();
+        let dir = PathBuf::from("/home/u/.cache/atlas/hooks");
+        let mut l = launch(&exe, &flags);
+        l.hooks_dir = Some(&dir);
+        let a = agent(&["gemini"], "gemini", &[]);
+        let s = start(&a, &team, Which::Command, &l, &|_| unreachable!());
+        assert_eq!(s.files.len(), 1);
+        let (path, text) = &s.files[0];
+        assert_eq!(path, &dir.join("gemini-atlas-Orpheus.json"));
+        assert!(s.env.contains(&format!(
+            "GEMINI_CLI_SYSTEM_DEFAULTS_PATH={}",
+            path.display()
+        )));
+        let v: Value = serde_json::from_str(text).unwrap();
+        let cmd = v["hooks"]["BeforeAgent"][0]["hooks"][0]["command"]
+            .as_str()
+            .unwrap();
+        assert!(cmd.contains("signal --agent Orpheus busy"), "{cmd}");
+        // The user's own defaults file is merged, not replaced.
+        let b = agent(
+            &["gemini"],
+            "gemini",
+            &[("GEMINI_CLI_SYSTEM_DEFAULTS_PATH", "/etc/mine.json")],
+        );
+        let s = start(&b, &team, Which::Command, &l, &|p| {
+            assert_eq!(p, Path::new("/etc/mine.json"));
+            Ok(r#"{"hooks":{"AfterAgent":[{"hooks":[{"type":"command","command":"mine"}]}]},"ui":{"theme":"x"}}"#.into())
+        });
+        let v: Value = serde_json::from_str(&s.files[0].1).unwrap();
+        assert_eq!(v["ui"]["theme"], "x");
+        assert_eq!(v["hooks"]["AfterAgent"][0]["hooks"][0]["command"], "mine");
+        assert_eq!(
+            s.env
+                .iter()
+                .filter(|e| e.starts_with("GEMINI_CLI_SYSTEM_DEFAULTS_PATH="))
+                .count(),
+            1
+        );
+        // No folder only this user can write: no hooks, and a warning.
+        let s = start(
+            &a,
+            &team,
+            Which::Command,
+            &launch(&exe, &flags),
+            &|_| unreachable!(),
+        );
+        assert!(s.files.is_empty() && s.warning.is_some());
     }
 
     #[test]

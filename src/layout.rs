@@ -49,6 +49,8 @@ pub struct UpOptions<'a> {
     pub server_flags: &'a [String],
     /// The PATH of agents whose `env` sets none (see [`crate::launch`]).
     pub base_path: &'a str,
+    /// Where the agents' hook settings files are (see [`crate::launch::hooks_dir`]).
+    pub hooks_dir: Option<&'a Path>,
     /// Milliseconds since the epoch: recorded as `@atlas_up` when the session is created
     /// (so the supervisor knows a fresh start from a restart of its own) and as each new
     /// pane's `@atlas_epoch` (its crash count starts there).
@@ -56,11 +58,13 @@ pub struct UpOptions<'a> {
 }
 
 impl UpOptions<'_> {
-    fn launch(&self) -> Launch<'_> {
+    /// How the agents are started (see [`crate::launch`]).
+    pub fn launch(&self) -> Launch<'_> {
         Launch {
             atlas_exe: self.atlas_exe,
             server_flags: self.server_flags,
             base_path: self.base_path,
+            hooks_dir: self.hooks_dir,
         }
     }
 }
@@ -128,9 +132,12 @@ fn spawn_args(agent: &Agent, team: &Team, opts: &UpOptions) -> Vec<String> {
     let mut args = vec!["-P".to_string(), "-F".into(), "#{pane_id}".into()];
     args.push("-c".into());
     args.push(agent.cwd.to_string_lossy().into_owned());
-    args.extend(launch::env_args(agent, team));
+    let start = launch::start(agent, team, Which::Command, &opts.launch(), &|p| {
+        std::fs::read_to_string(p)
+    });
+    args.extend(start.env);
     args.push("--".into());
-    args.extend(launch::pane_argv(agent, Which::Command, &opts.launch()).0);
+    args.extend(start.argv);
     args
 }
 
@@ -375,6 +382,7 @@ mod tests {
             supervisor: false,
             server_flags: &[],
             base_path: "/usr/bin:/bin",
+            hooks_dir: None,
             now_ms: 1,
         }
     }

@@ -37,10 +37,11 @@ pub fn restart_commands(
         "-c",
         agent.cwd.to_string_lossy()
     ];
-    respawn.extend(launch::env_args(agent, team));
-    respawn.push("--".into());
     let which = if fresh { Which::Command } else { Which::Resume };
-    respawn.extend(launch::pane_argv(agent, which, launch).0);
+    let start = launch::start(agent, team, which, launch, &|p| std::fs::read_to_string(p));
+    respawn.extend(start.env);
+    respawn.push("--".into());
+    respawn.extend(start.argv);
     let mut cmds = vec![
         tcmd!["set-option", "-p", "-t", pane, "-u", "@atlas_state"],
         tcmd!["set-option", "-p", "-t", pane, "-u", "@atlas_signal"],
@@ -118,11 +119,19 @@ pub fn restart_agent(
     let exe = std::env::current_exe().context("cannot find the atlas binary's own path")?;
     let flags = tmux.server_flags();
     let base = base_path(tmux, pane);
+    let hooks_dir = launch::hooks_dir();
     let launch = Launch {
         atlas_exe: &exe,
         server_flags: &flags,
         base_path: &base,
+        hooks_dir: hooks_dir.as_deref(),
     };
+    let which = if fresh { Which::Command } else { Which::Resume };
+    for (path, text) in
+        launch::start(agent, team, which, &launch, &|p| std::fs::read_to_string(p)).files
+    {
+        let _ = std::fs::write(path, text);
+    }
     let epoch = (by == "operator").then(|| chrono::Local::now().timestamp_millis());
     tmux.run_batch(&restart_commands(team, agent, pane, fresh, &launch, epoch))?;
     let e = Event::now(Kind::Restart, &agent.name)

@@ -55,22 +55,32 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
 
     let server_flags = ctx.tmux.server_flags();
     let base_path = std::env::var("PATH").unwrap_or_default();
+    let hooks_dir = crate::launch::hooks_dir();
     let opts = UpOptions {
         atlas_exe: &exe,
         borders,
         supervisor: true,
         server_flags: &server_flags,
         base_path: &base_path,
+        hooks_dir: hooks_dir.as_deref(),
         now_ms: chrono::Local::now().timestamp_millis(),
     };
-    // A claude agent whose own --settings cannot be read runs without atlas's hooks: say so.
-    let launch = crate::launch::Launch {
-        atlas_exe: &exe,
-        server_flags: &server_flags,
-        base_path: &base_path,
-    };
+    // The agents' hook settings files, written before they start; an agent whose hooks
+    // cannot be wired runs without them, and up says so.
     for a in team.agents() {
-        if let (_, Some(w)) = crate::launch::pane_argv(a, crate::launch::Which::Command, &launch) {
+        let start = crate::launch::start(
+            a,
+            &team,
+            crate::launch::Which::Command,
+            &opts.launch(),
+            &|p| std::fs::read_to_string(p),
+        );
+        for (path, text) in &start.files {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("atlas: warning: cannot write {}: {e}", path.display());
+            }
+        }
+        if let Some(w) = start.warning {
             eprintln!("atlas: warning: {w}");
         }
     }
