@@ -330,7 +330,7 @@ struct RawDefaults {
     idle: Option<Vec<String>>,
     limited: Option<Vec<String>>,
     input: Option<String>,
-    submit_delay: Option<Spanned<String>>,
+    submit_delay: Option<Spanned<DurationValue>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -358,7 +358,7 @@ struct RawAgent {
     idle: Option<Vec<String>>,
     limited: Option<Vec<String>>,
     input: Option<String>,
-    submit_delay: Option<Spanned<String>>,
+    submit_delay: Option<Spanned<DurationValue>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -368,14 +368,44 @@ struct RawSupervisor {
     wake_on_handoff: Option<bool>,
     report_at: Option<Spanned<String>>,
     max_restarts: Option<u32>,
-    restart_window: Option<Spanned<String>>,
-    backoff_max: Option<Spanned<String>>,
-    limit_retry: Option<Spanned<String>>,
-    limit_grace: Option<Spanned<String>>,
+    restart_window: Option<Spanned<DurationValue>>,
+    backoff_max: Option<Spanned<DurationValue>>,
+    limit_retry: Option<Spanned<DurationValue>>,
+    limit_grace: Option<Spanned<DurationValue>>,
     wake_template: Option<String>,
     brief_template: Option<String>,
     dispatch_template: Option<String>,
     resume_template: Option<String>,
+}
+
+/// A duration as written in atlas.toml: a string such as `"30s"`, or (wrongly) a bare
+/// number, kept as its text so the validator can say that it lacks a unit.
+#[derive(Debug, Clone)]
+struct DurationValue(String);
+
+impl<'de> Deserialize<'de> for DurationValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = DurationValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as \"150ms\", \"30s\", \"10m\" or \"2h\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DurationValue, E> {
+                Ok(DurationValue(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<DurationValue, E> {
+                Ok(DurationValue(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DurationValue, E> {
+                Ok(DurationValue(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DurationValue, E> {
+                Ok(DurationValue(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[defaults]` and agents carry the same preset keys; both read them the same way.
@@ -389,7 +419,7 @@ macro_rules! preset_keys {
                     idle: self.idle.clone(),
                     limited: self.limited.clone(),
                     input: self.input.clone(),
-                    submit_delay: self.submit_delay.as_ref().map(|s| s.get_ref().clone()),
+                    submit_delay: self.submit_delay.as_ref().map(|s| s.get_ref().0.clone()),
                 }
             }
         }
@@ -525,13 +555,20 @@ impl Validator<'_> {
         true
     }
 
-    fn duration(&mut self, value: &Option<Spanned<String>>, default: Duration) -> Duration {
+    /// A duration value, or the default after reporting why it cannot be read (at the
+    /// value's own line and column, naming `key`).
+    fn duration(
+        &mut self,
+        value: Option<&Spanned<DurationValue>>,
+        key: &str,
+        default: Duration,
+    ) -> Duration {
         match value {
             None => default,
-            Some(s) => match duration::parse(s.get_ref()) {
+            Some(s) => match duration::parse(&s.get_ref().0) {
                 Ok(d) => d,
                 Err(e) => {
-                    self.at(s.span(), e);
+                    self.at(s.span(), format!("{key}: {e}"));
                     default
                 }
             },
@@ -596,12 +633,7 @@ impl Validator<'_> {
         self.regexes(&spec.waiting, span.clone(), "waiting");
         self.regexes(&spec.idle, span.clone(), "idle");
         self.regexes(&spec.limited, span.clone(), "limited");
-        self.regexes(&spec.input.clone().map(|i| vec![i]), span.clone(), "input");
-        if let Some(d) = &spec.submit_delay {
-            if let Err(e) = duration::parse(d) {
-                self.at(span, format!("submit_delay: {e}"));
-            }
-        }
+        self.regexes(&spec.input.clone().map(|i| vec![i]), span, "input");
     }
 
     #[allow(clippy::too_many_lines)]
@@ -656,6 +688,11 @@ impl Validator<'_> {
                 );
             }
             self.spec_regexes(spec.get_ref(), spec.span());
+            if let Some(d) = &spec.get_ref().submit_delay {
+                if let Err(e) = duration::parse(d) {
+                    self.at(spec.span(), format!("submit_delay: {e}"));
+                }
+            }
             presets.insert(name.into_inner(), spec.into_inner());
         }
         let preset_known = |p: &str| BUILTIN_PRESETS.contains(&p) || presets.contains_key(p);
@@ -679,6 +716,7 @@ impl Validator<'_> {
         let d_spec = d.patterns();
         let d_span = d.command.as_ref().map_or(0..0, Spanned::span);
         self.spec_regexes(&d_spec, d_span);
+        self.duration(d.submit_delay.as_ref(), "submit_delay", Duration::ZERO);
 
         // Windows and agents.
         let raw_windows = raw.windows.unwrap_or_default();
@@ -771,6 +809,7 @@ impl Validator<'_> {
                 }
                 let own_spec = a.patterns();
                 self.spec_regexes(&own_spec, aspan.clone());
+                self.duration(a.submit_delay.as_ref(), "submit_delay", Duration::ZERO);
                 let patterns = if own_spec.is_empty() {
                     d_spec.clone()
                 } else {
@@ -835,28 +874,35 @@ impl Validator<'_> {
             wake_on_handoff: s.wake_on_handoff.unwrap_or(def.wake_on_handoff),
             report_at,
             max_restarts: s.max_restarts.unwrap_or(def.max_restarts),
-            restart_window: self.duration(&s.restart_window, def.restart_window),
-            backoff_max: self.duration(&s.backoff_max, def.backoff_max),
-            limit_retry: self.duration(&s.limit_retry, def.limit_retry),
-            limit_grace: self.duration(&s.limit_grace, def.limit_grace),
+            restart_window: self.duration(
+                s.restart_window.as_ref(),
+                "restart_window",
+                def.restart_window,
+            ),
+            backoff_max: self.duration(s.backoff_max.as_ref(), "backoff_max", def.backoff_max),
+            limit_retry: self.duration(s.limit_retry.as_ref(), "limit_retry", def.limit_retry),
+            limit_grace: self.duration(s.limit_grace.as_ref(), "limit_grace", def.limit_grace),
             wake_template: s.wake_template.unwrap_or(def.wake_template),
             brief_template: s.brief_template.unwrap_or(def.brief_template),
             dispatch_template: s.dispatch_template.unwrap_or(def.dispatch_template),
             resume_template: s.resume_template.unwrap_or(def.resume_template),
         };
 
-        // Warnings: programs not on PATH.
-        let mut warnings = Vec::new();
+        // Warnings: programs not on PATH, one warning per program naming all its agents.
+        let mut missing: Vec<(String, Vec<String>)> = Vec::new();
         for a in windows.iter().flat_map(|w| w.agents.iter()) {
             if let Some(program) = a.command.first() {
-                if !on_path(program) {
-                    warnings.push(format!(
-                        "agent `{}`: the command `{program}` is not found on PATH; its pane will show the error",
-                        a.name
-                    ));
+                if let Some((_, agents)) = missing.iter_mut().find(|(p, _)| p == program) {
+                    agents.push(a.name.clone());
+                } else if !on_path(program) {
+                    missing.push((program.clone(), vec![a.name.clone()]));
                 }
             }
         }
+        let warnings = missing
+            .iter()
+            .map(|(program, agents)| not_on_path_warning(program, agents))
+            .collect();
 
         Team {
             path: path.to_path_buf(),
@@ -872,6 +918,21 @@ impl Validator<'_> {
             presets,
             warnings,
         }
+    }
+}
+
+/// The warning for a program not found on PATH, naming every agent that runs it (once,
+/// however many they are).
+pub fn not_on_path_warning(program: &str, agents: &[String]) -> String {
+    match agents {
+        [one] => format!(
+            "agent `{one}`: the command `{program}` is not found on PATH; its pane will show the error"
+        ),
+        many => format!(
+            "{} agents ({}): the command `{program}` is not found on PATH; their panes will show the error",
+            many.len(),
+            many.join(", ")
+        ),
     }
 }
 
