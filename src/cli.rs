@@ -53,6 +53,12 @@ pub enum Command {
     Logs(LogsArgs),
     /// Append an entry to the coordination file.
     Handoff(HandoffArgs),
+    /// Answer inbox entries (the operator's by default) with an ACK entry each.
+    #[command(
+        long_about = "Answer inbox entries (the operator's by default) with an ACK entry each.\n\nEach ACK entry goes from the inbox's owner to the entry's sender, with `Status: ACK`, the entry's task and `Re:` its id, so the entry leaves the inbox (and the status line's counts) at once. All of them are appended under one lock, in one write. An ID that is not in the inbox refuses the lot: nothing is written.",
+        override_usage = "atlas ack (ID... | --all) [--agent A]"
+    )]
+    Ack(AckArgs),
     /// An agent's inbox, oldest first.
     Inbox(InboxArgs),
     /// The status-line segment: inbox total, needs attention, agents down or waiting.
@@ -206,6 +212,25 @@ pub struct HandoffArgs {
     pub re: Option<String>,
 }
 
+/// `atlas ack`.
+#[derive(Debug, Args)]
+pub struct AckArgs {
+    /// The entries' ids: the header text after `## `, as `atlas inbox` prints it
+    /// (e.g. "[2026-04-11 01:14] Orpheus → human").
+    #[arg(
+        value_name = "ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub ids: Vec<String>,
+    /// Every entry of the inbox.
+    #[arg(long)]
+    pub all: bool,
+    /// Whose inbox (default: the operator's); the ACK entries are written in this name.
+    #[arg(long, value_name = "A")]
+    pub agent: Option<String>,
+}
+
 /// `atlas inbox`.
 #[derive(Debug, Args)]
 pub struct InboxArgs {
@@ -271,8 +296,12 @@ pub struct MenuArgs {
     #[arg(long)]
     pub print: bool,
     /// Which menu: the main one, or the agent chooser for an action.
-    #[arg(long, value_name = "ACTION")]
+    #[arg(long, value_name = "ACTION", conflicts_with = "entry")]
     pub pick: Option<String>,
+    /// The menu of one entry of the operator's inbox (acknowledge it, read the inbox, go
+    /// to its sender); ID as `atlas inbox` prints it.
+    #[arg(long, value_name = "ID")]
+    pub entry: Option<String>,
     /// The tmux client to show the menu on (default: tmux's choice).
     #[arg(long, value_name = "CLIENT")]
     pub client: Option<String>,

@@ -11,6 +11,7 @@ use crate::config::{self, Team};
 use crate::error::{self, Exit};
 use crate::tmux::{Server, Tmux};
 
+pub mod ack;
 pub mod check;
 pub mod demo_agent;
 pub mod down;
@@ -135,6 +136,7 @@ pub fn run(cli: &Cli) -> Result<Exit> {
         Command::Peek(a) => peek::run(&ctx, a),
         Command::Logs(a) => logs::run(&ctx, a),
         Command::Handoff(a) => handoff::run(&ctx, a),
+        Command::Ack(a) => ack::run(&ctx, a),
         Command::Inbox(a) => inbox::run(&ctx, a),
         Command::Status(a) => status::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),

@@ -6,6 +6,8 @@
 //!   stored in `@atlas_prompt1/2` to `atlas send` / `atlas queue add`, and say how it went.
 //! - `restart` (`--agent A` or `--pane %N`): `atlas restart` the agent, and say how it went.
 //! - `jump [--client C] [--pane %N]`: go to the next agent that needs attention.
+//! - `ack [--client C] (--id ID… | --all)`: acknowledge entries of the operator's inbox
+//!   (the menu's "Acknowledge"), and say how it went.
 //! - `hold -- ARGS…`: run `atlas ARGS…`, then wait for Enter (split-pane views).
 
 use std::collections::BTreeMap;
@@ -158,6 +160,17 @@ struct Target {
 
 #[derive(Debug, Parser)]
 #[command(no_binary_name = true)]
+struct AckFlags {
+    #[arg(long)]
+    client: Option<String>,
+    #[arg(long = "id")]
+    ids: Vec<String>,
+    #[arg(long)]
+    all: bool,
+}
+
+#[derive(Debug, Parser)]
+#[command(no_binary_name = true)]
 struct InitFlags {
     #[arg(long)]
     bin: Option<String>,
@@ -194,9 +207,17 @@ pub fn run(ctx: &Ctx, args: &crate::cli::PluginArgs) -> Result<Exit> {
             }
             Ok(Exit::Success)
         }
+        "ack" => {
+            let f = AckFlags::try_parse_from(&args.args).map_err(|e| usage(e.to_string()))?;
+            match ack(ctx, &f) {
+                Ok(text) => message(ctx, f.client.as_deref(), &text),
+                Err(e) => message(ctx, f.client.as_deref(), &format!("atlas: {e:#}")),
+            }
+            Ok(Exit::Success)
+        }
         "hold" => hold(ctx, &args.args),
         other => Err(usage(format!(
-            "unknown plugin action `{other}`; use init, send, queue, restart, jump or hold"
+            "unknown plugin action `{other}`; use init, send, queue, restart, jump, ack or hold"
         ))),
     }
 }
@@ -463,6 +484,27 @@ fn jump(ctx: &Ctx, t: &Target) -> Result<()> {
         &format!("atlas: {} ({state})", next.agent),
     );
     Ok(())
+}
+
+/// Acknowledge entries of the operator's inbox; what to tell the operator.
+fn ack(ctx: &Ctx, f: &AckFlags) -> Result<String> {
+    let team = ctx.team()?;
+    let which = if f.all {
+        super::ack::Which::All
+    } else if f.ids.is_empty() {
+        return Err(usage("say which entries: --id ID (repeatable) or --all"));
+    } else {
+        super::ack::Which::Ids(&f.ids)
+    };
+    let acked = super::ack::acknowledge(&team, &team.operator, which)?;
+    super::ack::nudge_supervisor(ctx, &team);
+    let n = acked.ids.len();
+    Ok(format!(
+        "atlas: acknowledged {n} entr{}; {}'s inbox: {} left",
+        if n == 1 { "y" } else { "ies" },
+        acked.who,
+        acked.left
+    ))
 }
 
 fn hold(ctx: &Ctx, args: &[String]) -> Result<Exit> {
