@@ -154,8 +154,12 @@ pub struct Supervisor {
 
 /// The default wake directive.
 pub const WAKE_TEMPLATE: &str = "{task} (handoff {id} from {from}, status {status}, in the coordination file). When done, answer with: atlas handoff --from {agent} --to {from} --status DONE --task \"...\" --re \"{id}\"";
-/// The default brief after a restart.
-pub const BRIEF_TEMPLATE: &str = "You were restarted. Where you left off: {recent}. Your inbox: {inbox}. Continue from there; answer handoffs with atlas handoff --from {agent}.";
+/// What every message from atlas that is information, not a task, starts with (the brief
+/// after a restart). Agents are told to take such a message as context (README, "What to
+/// tell your agents"); the demo agent does.
+pub const NOTE_PREFIX: &str = "[atlas]";
+/// The default brief after a restart: facts only, marked as atlas's own by [`NOTE_PREFIX`].
+pub const BRIEF_TEMPLATE: &str = "[atlas] Context, not a task: {agent} was restarted. Pending in your inbox: {inbox}. Your last entries: {recent}.";
 /// The default dispatch of queued work.
 pub const DISPATCH_TEMPLATE: &str =
     "Next item from your work queue: {text}. When done, report with atlas handoff --from {agent}.";

@@ -860,7 +860,7 @@ impl Supervisor {
     fn inbox_summary(&self, agent: &str) -> String {
         let inbox = self.board.inbox(agent);
         if inbox.is_empty() {
-            return "empty".into();
+            return "nothing".into();
         }
         inbox
             .iter()
