@@ -40,7 +40,20 @@ pub enum Command {
     /// Create the session, windows and agent panes; start what is missing.
     Up(UpArgs),
     /// Stop the team's tmux session.
-    Down,
+    Down(DownArgs),
+    /// Attach to the team's session (switch the client when inside tmux); with AGENT, go to
+    /// its window and pane.
+    Attach(AttachArgs),
+    /// The teams running on this tmux server: session, config, agents up and down, inbox.
+    #[command(
+        long_about = "The teams running on this tmux server: session, config, agents up and down, inbox.\n\nEvery session with the option @atlas_config is a team. For each: its session, its config file, how many agents the config names, how many of them run (up: a live pane, not stopped) and how many do not (down: no pane, dead, failed or stopped), and the sum of its inboxes. A config that no longer exists or does not parse is shown with what is wrong, and the other teams are still listed. --json: an array of {session, config, agents, up, down, inbox} (plus error: null or the reason)."
+    )]
+    Teams(JsonArgs),
+    /// Stop one agent: its program ends, its pane stays; `restart` or `up` brings it back.
+    #[command(
+        long_about = "Stop one agent: its program ends, its pane stays, marked stopped.\n\nThe program gets SIGTERM (its process group), then SIGKILL if it is still there after 5 seconds. A stopped agent is not a crash: the supervisor neither counts nor restarts it, the status line does not count it as down, and `atlas ls` shows it as `stopped`. `atlas restart AGENT` or `atlas up` brings it back."
+    )]
+    Stop(StopArgs),
     /// One row per agent: name, window, pane, state, inbox count, last activity.
     Ls(JsonArgs),
     /// Deliver a directive as if typed, then submit it.
@@ -107,6 +120,29 @@ pub struct UpArgs {
     /// Attach to the session afterwards (or switch to it when already inside tmux).
     #[arg(long)]
     pub attach: bool,
+}
+
+/// `atlas down`.
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Also remove the agents' git worktrees (`worktree = true`); refused, before anything
+    /// stops, while any of them has uncommitted changes. Their branches are kept.
+    #[arg(long)]
+    pub remove_worktrees: bool,
+}
+
+/// `atlas attach`.
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Go to this agent's window and pane.
+    pub agent: Option<String>,
+}
+
+/// `atlas stop`.
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// The agent to stop.
+    pub agent: String,
 }
 
 /// A command whose only flag is `--json`.

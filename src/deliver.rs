@@ -105,6 +105,14 @@ pub enum DeliveryError {
         /// Its exit status, when known.
         status: Option<i32>,
     },
+    /// The operator stopped the agent (`atlas stop`).
+    #[error(
+        "{agent} is stopped (atlas stop); bring it back with `atlas restart {agent}` or `atlas up` (nothing was typed)"
+    )]
+    Stopped {
+        /// The agent.
+        agent: String,
+    },
     /// The supervisor gave up on the agent.
     #[error(
         "{agent} crashed too often and the supervisor stopped restarting it; see `atlas logs {agent}`, then `atlas restart {agent}` (nothing was typed)"
@@ -246,6 +254,7 @@ fn judge(obs: &Observation, waiting_allowed: bool) -> Result<Verdict, DeliveryEr
             status: obs.exit_status,
         }),
         State::Failed => Err(DeliveryError::Failed { agent }),
+        State::Stopped => Err(DeliveryError::Stopped { agent }),
         State::Waiting if waiting_allowed => Ok(Verdict::Wait),
         State::Waiting => Err(DeliveryError::Waiting { agent }),
         // A limited agent is at its prompt (the supervisor tells it to continue after the

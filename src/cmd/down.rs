@@ -8,7 +8,7 @@ use crate::tcmd;
 use crate::tmux::exact_session;
 
 /// Run `atlas down`.
-pub fn run(ctx: &Ctx) -> Result<Exit> {
+pub fn run(ctx: &Ctx, _args: &crate::cli::DownArgs) -> Result<Exit> {
     let team = ctx.team()?;
     if !ctx.tmux.has_session(&team.session)? {
         println!("the session `{}` is not running", team.session);

@@ -12,6 +12,7 @@ use crate::error::{self, Exit};
 use crate::tmux::{Server, Tmux};
 
 pub mod ack;
+pub mod attach;
 pub mod check;
 pub mod demo_agent;
 pub mod down;
@@ -31,6 +32,8 @@ pub mod restart;
 pub mod send;
 pub mod signal;
 pub mod status;
+pub mod stop;
+pub mod teams;
 pub mod up;
 pub mod watch;
 
@@ -129,7 +132,10 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     match &cli.command {
         Command::Init(a) => init::run(&ctx, a),
         Command::Up(a) => up::run(&ctx, a),
-        Command::Down => down::run(&ctx),
+        Command::Down(a) => down::run(&ctx, a),
+        Command::Attach(a) => attach::run(&ctx, a),
+        Command::Teams(a) => teams::run(&ctx, a),
+        Command::Stop(a) => stop::run(&ctx, a),
         Command::Ls(a) => ls::run(&ctx, a),
         Command::Send(a) => send::run(&ctx, a),
         Command::Restart(a) => restart::run(&ctx, a),

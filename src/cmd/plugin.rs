@@ -118,8 +118,11 @@ pub struct LsRow {
 }
 
 /// Whether an agent needs the operator: waiting, dead, failed, limited, or with inbox
-/// entries.
+/// entries — unless the operator stopped it (`atlas stop`).
 pub fn needs_attention(state: &str, dead: bool, inbox: usize) -> bool {
+    if state == "stopped" {
+        return false;
+    }
     dead || inbox > 0 || matches!(state, "waiting" | "dead" | "failed" | "limited")
 }
 
@@ -136,6 +139,9 @@ pub fn next_attention<'a>(
         let row = ls.get(&p.agent);
         let inbox = row.map_or(0, |r| r.inbox);
         let listed = row.map(|r| r.state.as_str()).filter(|s| !s.is_empty());
+        if listed == Some("stopped") || p.state == "stopped" {
+            return false;
+        }
         listed.is_some_and(|s| needs_attention(s, p.dead, inbox))
             || needs_attention(p.state.as_str(), p.dead, inbox)
     };
@@ -598,6 +604,13 @@ mod tests {
             },
         );
         assert_eq!(next_attention(&refs, &ls, Some("%1")).unwrap().id, "%2");
+        // A stopped agent (dead pane, `@atlas_state=stopped`) needs nobody.
+        let stopped = [
+            pane("%1", "s", "A", "busy", false),
+            pane("%2", "s", "B", "stopped", true),
+        ];
+        let refs: Vec<&Pane> = stopped.iter().collect();
+        assert!(next_attention(&refs, &BTreeMap::new(), None).is_none());
         let calm = [pane("%1", "s", "A", "busy", false)];
         let refs: Vec<&Pane> = calm.iter().collect();
         assert!(next_attention(&refs, &BTreeMap::new(), None).is_none());

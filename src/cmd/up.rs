@@ -64,13 +64,17 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
     std::fs::create_dir_all(&team.logs)
         .with_context(|| format!("cannot create the logs folder {}", team.logs.display()))?;
 
-    if plan.commands.is_empty() {
+    let stopped: Vec<&PaneInfo> = panes
+        .iter()
+        .filter(|p| p.stopped && team.agent(&p.agent).is_some())
+        .collect();
+    if plan.commands.is_empty() && stopped.is_empty() {
         println!(
             "the team is up: session `{}`, {} agents; nothing to start",
             team.session,
             team.agents().count()
         );
-    } else {
+    } else if !plan.commands.is_empty() {
         let out = ctx.tmux.run_batch(&plan.commands)?;
         let ids: Vec<&str> = out.lines().filter(|l| l.starts_with('%')).collect();
         let log = EventLog::in_dir(&team.logs);
@@ -112,7 +116,25 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
             );
         }
     }
+    // Stopped agents (`atlas stop`) come back with `up`, with their resume command.
+    for p in &stopped {
+        let Some(agent) = team.agent(&p.agent) else {
+            continue;
+        };
+        if !p.dead {
+            println!(
+                "{} is still stopping; run `atlas up` again in a moment",
+                agent.name
+            );
+            continue;
+        }
+        super::restart::restart_agent(&ctx.tmux, &team, agent, &p.id, false, "up")?;
+        println!("restarted {} (it was stopped)", agent.name);
+    }
     for d in &plan.dead {
+        if panes.iter().any(|p| p.agent == *d && p.stopped) {
+            continue;
+        }
         println!("{d} is dead; bring it back with: atlas restart {d}");
     }
 

@@ -583,8 +583,8 @@ impl Supervisor {
             let Some(p) = panes.iter().find(|p| p.agent == name) else {
                 continue;
             };
-            if !p.dead {
-                continue; // someone brought it back already
+            if !p.dead || p.stopped {
+                continue; // someone brought it back already, or stopped it on purpose
             }
             match crate::cmd::restart::restart_agent(
                 &self.tmux,
