@@ -210,7 +210,24 @@ pub struct Agent {
     pub env: BTreeMap<String, String>,
     /// When the supervisor restarts it.
     pub restart: RestartPolicy,
+    /// Its own git worktree, when `worktree = true` (then `cwd` is the worktree's path).
+    pub worktree: Option<Worktree>,
 }
+
+/// An agent's own git worktree (`worktree = true`): created by `atlas up`, kept across
+/// restarts, removed only by `atlas down --remove-worktrees`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worktree {
+    /// Where it is: `worktrees/NAME` in the config's folder (absolute).
+    pub path: PathBuf,
+    /// Its branch: `atlas/NAME`.
+    pub branch: String,
+    /// The agent's configured `cwd` (absolute): the repository is the one it is in.
+    pub repo_dir: PathBuf,
+}
+
+/// The folder, in the config's folder, that holds the agents' worktrees.
+pub const WORKTREES_DIR: &str = "worktrees";
 
 /// One window of the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -327,6 +344,7 @@ struct RawDefaults {
     resume: Option<Spanned<String>>,
     preset: Option<Spanned<String>>,
     cwd: Option<String>,
+    worktree: Option<bool>,
     restart: Option<Spanned<String>>,
     env: Option<BTreeMap<String, String>>,
     busy: Option<Vec<String>>,
@@ -355,6 +373,7 @@ struct RawAgent {
     resume: Option<Spanned<String>>,
     preset: Option<Spanned<String>>,
     cwd: Option<String>,
+    worktree: Option<bool>,
     restart: Option<Spanned<String>>,
     env: Option<BTreeMap<String, String>>,
     busy: Option<Vec<String>>,
@@ -798,7 +817,17 @@ impl Validator<'_> {
                     Some(r) => self.restart(r),
                     None => d_restart.unwrap_or(RestartPolicy::OnFailure),
                 };
-                let cwd = rel(a.cwd.as_deref().or(d.cwd.as_deref()).unwrap_or("."));
+                let configured_cwd = rel(a.cwd.as_deref().or(d.cwd.as_deref()).unwrap_or("."));
+                let worktree = a
+                    .worktree
+                    .or(d.worktree)
+                    .unwrap_or(false)
+                    .then(|| Worktree {
+                        path: dir.join(WORKTREES_DIR).join(&name),
+                        branch: format!("atlas/{name}"),
+                        repo_dir: configured_cwd.clone(),
+                    });
+                let cwd = worktree.as_ref().map_or(configured_cwd, |w| w.path.clone());
                 let mut env = d.env.clone().unwrap_or_default();
                 for (k, v) in a.env.clone().unwrap_or_default() {
                     env.insert(k, v);
@@ -831,6 +860,7 @@ impl Validator<'_> {
                     cwd,
                     env,
                     restart,
+                    worktree,
                 });
             }
             windows.push(Window {

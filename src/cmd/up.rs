@@ -17,6 +17,7 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
     for w in &team.warnings {
         eprintln!("atlas: warning: {w}");
     }
+    make_worktrees(&team)?;
     for a in team.agents() {
         if !a.cwd.is_dir() {
             return Err(usage(format!(
@@ -142,6 +143,41 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
         attach(ctx, &team.session)?;
     }
     Ok(Exit::Success)
+}
+
+/// Make the agents' git worktrees that are missing (`worktree = true`), before any pane
+/// starts in one; refuse, naming the agents, when a cwd is not in a git repository.
+fn make_worktrees(team: &crate::config::Team) -> Result<()> {
+    if team.agents().all(|a| a.worktree.is_none()) {
+        return Ok(());
+    }
+    let mut problems = crate::worktree::problems(team)?;
+    if let Some(last) = problems.pop() {
+        for p in problems {
+            eprintln!("atlas: {p}");
+        }
+        return Err(usage(last));
+    }
+    for a in team.agents() {
+        let Some(w) = &a.worktree else { continue };
+        let shown = w.path.strip_prefix(&team.dir).unwrap_or(&w.path).display();
+        match crate::worktree::ensure(a, w)? {
+            crate::worktree::Ensured::Kept => {}
+            crate::worktree::Ensured::Created => {
+                println!(
+                    "created the worktree {shown} for {} on the new branch {}",
+                    a.name, w.branch
+                );
+            }
+            crate::worktree::Ensured::Reattached => {
+                println!(
+                    "created the worktree {shown} for {} on its branch {}",
+                    a.name, w.branch
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Attach to the session, or switch this client to it when already inside tmux.
