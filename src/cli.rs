@@ -46,7 +46,7 @@ pub enum Command {
     Attach(AttachArgs),
     /// The teams running on this tmux server: session, config, agents up and down, inbox.
     #[command(
-        long_about = "The teams running on this tmux server: session, config, agents up and down, inbox.\n\nEvery session with the option @atlas_config is a team. For each: its session, its config file, how many agents the config names, how many of them run (up: a live pane, not stopped) and how many do not (down: no pane, dead, failed or stopped), and the sum of its inboxes. A config that no longer exists or does not parse is shown with what is wrong, and the other teams are still listed. --json: an array of {session, config, agents, up, down, inbox} (plus error: null or the reason)."
+        long_about = "The teams running on this tmux server: session, config, agents up and down, inbox.\n\nEvery session with the option @atlas_config is a team. For each: its session, its config file, how many agents the config names, how many of them run (up: a live pane, not stopped) and how many do not (down: no pane, dead, failed or stopped), and the sum of its inboxes. A config that no longer exists or does not parse is shown with what is wrong, and the other teams are still listed. --json: an array of {session, config, agents, up, down, inbox}; inbox is null when it cannot be read, and a row whose config cannot be used has one more key, error, saying why."
     )]
     Teams(JsonArgs),
     /// Stop one agent: its program ends, its pane stays; `restart` or `up` brings it back.

@@ -360,10 +360,18 @@ fn teams_lists_every_team_on_the_server_and_shows_a_broken_config() {
     let v = teams(one.path());
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 2, "{v}");
-    let keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
-    for k in ["session", "config", "agents", "up", "down", "inbox"] {
-        assert!(keys.iter().any(|x| *x == k), "{k} missing: {v}");
-    }
+    let mut keys: Vec<&str> = rows[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["agents", "config", "down", "inbox", "session", "up"],
+        "{v}"
+    );
     assert_eq!(rows[0]["session"], "alpha");
     assert_eq!(
         rows[0]["config"],

@@ -33,16 +33,19 @@ pub struct Row {
     pub inbox: usize,
     /// Usage limit reset time (RFC 3339), when limited and known.
     pub reset_at: Option<String>,
-    /// Its own git worktree (`worktree = true`), or null.
-    pub worktree: Option<String>,
+    /// Its own git worktree (`worktree = true`): the path, or null. Only for a team that
+    /// uses worktrees (`Some`); otherwise the key is left out, so the rows have exactly the
+    /// documented keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<Option<String>>,
 }
 
 fn rfc3339(t: DateTime<Local>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// A row from an observation (`worktree`: the agent's worktree path, if it has one).
-pub fn row(o: &Observation, inbox: usize, worktree: Option<String>) -> Row {
+/// A row from an observation (`worktree`: see [`Row::worktree`]).
+pub fn row(o: &Observation, inbox: usize, worktree: Option<Option<String>>) -> Row {
     Row {
         name: o.agent.clone(),
         window: o.window.clone(),
@@ -105,10 +108,13 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
         }
     };
     let inbox = |agent: &str| counts.get(agent).copied().unwrap_or(0);
+    let uses_worktrees = team.agents().any(|a| a.worktree.is_some());
     let worktree = |agent: &str| {
-        team.agent(agent)
-            .and_then(|a| a.worktree.as_ref())
-            .map(|w| w.path.to_string_lossy().into_owned())
+        uses_worktrees.then(|| {
+            team.agent(agent)
+                .and_then(|a| a.worktree.as_ref())
+                .map(|w| w.path.to_string_lossy().into_owned())
+        })
     };
     if args.json {
         let rows: Vec<Row> = observations
@@ -132,7 +138,7 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
         .max(6);
     // The worktree column only for a team that uses worktrees, as a path from the config's
     // folder (`worktrees/NAME`).
-    let worktrees = team.agents().any(|a| a.worktree.is_some());
+    let worktrees = uses_worktrees;
     let shown_worktree = |agent: &str| -> String {
         team.agent(agent)
             .and_then(|a| a.worktree.as_ref())

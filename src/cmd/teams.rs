@@ -35,7 +35,9 @@ pub struct TeamRow {
     /// The sum of the team's inboxes (`null` when the coordination file or config cannot
     /// be read).
     pub inbox: Option<usize>,
-    /// What is wrong with the config, if anything (`null` when it is fine).
+    /// What is wrong with the config; the key is there only when something is, so a
+    /// healthy team's row has exactly the documented keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
