@@ -614,8 +614,13 @@ fn untrusted_text_is_shown_never_run() {
             screen.contains("Orpheus · BLOCKED · #(touch"),
             "menu lacks the entry:\n{screen}"
         );
-        // Its popup: `atlas inbox human`.
+        // The entry's own menu shows its task as text too.
         client.keys(&["1"]);
+        client.wait_screen("the entry's menu", |s| {
+            s.contains("atlas: Orpheus → human") && s.contains("BLOCKED · #(touch")
+        });
+        // Its popup: `atlas inbox human`.
+        client.keys(&["o"]);
         client.wait_screen("the inbox popup", |s| {
             s.contains("atlas inbox human") && s.matches("#(touch").count() >= 1
         });
