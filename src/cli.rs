@@ -40,7 +40,20 @@ pub enum Command {
     /// Create the session, windows and agent panes; start what is missing.
     Up(UpArgs),
     /// Stop the team's tmux session.
-    Down,
+    Down(DownArgs),
+    /// Attach to the team's session (switch the client when inside tmux); with AGENT, go to
+    /// its window and pane.
+    Attach(AttachArgs),
+    /// The teams running on this tmux server: session, config, agents up and down, inbox.
+    #[command(
+        long_about = "The teams running on this tmux server: session, config, agents up and down, inbox.\n\nEvery session with the option @atlas_config is a team. For each: its session, its config file, how many agents the config names, how many of them run (up: a live pane, not stopped) and how many do not (down: no pane, dead, failed or stopped), and the sum of its inboxes. A config that no longer exists or does not parse is shown with what is wrong, and the other teams are still listed. --json: an array of {session, config, agents, up, down, inbox}; inbox is null when it cannot be read, and a row whose config cannot be used has one more key, error, saying why."
+    )]
+    Teams(JsonArgs),
+    /// Stop one agent: its program ends, its pane stays; `restart` or `up` brings it back.
+    #[command(
+        long_about = "Stop one agent: its program ends, its pane stays, marked stopped.\n\nThe program gets SIGTERM (its process group), then SIGKILL if it is still there after 5 seconds. A stopped agent is not a crash: the supervisor neither counts nor restarts it, the status line does not count it as down, and `atlas ls` shows it as `stopped`. `atlas restart AGENT` or `atlas up` brings it back."
+    )]
+    Stop(StopArgs),
     /// One row per agent: name, window, pane, state, inbox count, last activity.
     Ls(JsonArgs),
     /// Deliver a directive as if typed, then submit it.
@@ -53,6 +66,12 @@ pub enum Command {
     Logs(LogsArgs),
     /// Append an entry to the coordination file.
     Handoff(HandoffArgs),
+    /// Answer inbox entries (the operator's by default) with an ACK entry each.
+    #[command(
+        long_about = "Answer inbox entries (the operator's by default) with an ACK entry each.\n\nEach ACK entry goes from the inbox's owner to the entry's sender, with `Status: ACK`, the entry's task and `Re:` its id, so the entry leaves the inbox (and the status line's counts) at once. All of them are appended under one lock, in one write. An ID that is not in the inbox refuses the lot: nothing is written.",
+        override_usage = "atlas ack (ID... | --all) [--agent A]"
+    )]
+    Ack(AckArgs),
     /// An agent's inbox, oldest first.
     Inbox(InboxArgs),
     /// The status-line segment: inbox total, needs attention, agents down or waiting.
@@ -101,6 +120,29 @@ pub struct UpArgs {
     /// Attach to the session afterwards (or switch to it when already inside tmux).
     #[arg(long)]
     pub attach: bool,
+}
+
+/// `atlas down`.
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Also remove the agents' git worktrees (`worktree = true`); refused, before anything
+    /// stops, while any of them has uncommitted changes. Their branches are kept.
+    #[arg(long)]
+    pub remove_worktrees: bool,
+}
+
+/// `atlas attach`.
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Go to this agent's window and pane.
+    pub agent: Option<String>,
+}
+
+/// `atlas stop`.
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// The agent to stop.
+    pub agent: String,
 }
 
 /// A command whose only flag is `--json`.
@@ -206,6 +248,25 @@ pub struct HandoffArgs {
     pub re: Option<String>,
 }
 
+/// `atlas ack`.
+#[derive(Debug, Args)]
+pub struct AckArgs {
+    /// The entries' ids: the header text after `## `, as `atlas inbox` prints it
+    /// (e.g. "[2026-04-11 01:14] Orpheus → human").
+    #[arg(
+        value_name = "ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub ids: Vec<String>,
+    /// Every entry of the inbox.
+    #[arg(long)]
+    pub all: bool,
+    /// Whose inbox (default: the operator's); the ACK entries are written in this name.
+    #[arg(long, value_name = "A")]
+    pub agent: Option<String>,
+}
+
 /// `atlas inbox`.
 #[derive(Debug, Args)]
 pub struct InboxArgs {
@@ -271,8 +332,12 @@ pub struct MenuArgs {
     #[arg(long)]
     pub print: bool,
     /// Which menu: the main one, or the agent chooser for an action.
-    #[arg(long, value_name = "ACTION")]
+    #[arg(long, value_name = "ACTION", conflicts_with = "entry")]
     pub pick: Option<String>,
+    /// The menu of one entry of the operator's inbox (acknowledge it, read the inbox, go
+    /// to its sender); ID as `atlas inbox` prints it.
+    #[arg(long, value_name = "ID")]
+    pub entry: Option<String>,
     /// The tmux client to show the menu on (default: tmux's choice).
     #[arg(long, value_name = "CLIENT")]
     pub client: Option<String>,

@@ -164,8 +164,12 @@ pub struct Supervisor {
 
 /// The default wake directive.
 pub const WAKE_TEMPLATE: &str = "{task} (handoff {id} from {from}, status {status}, in the coordination file). When done, answer with: atlas handoff --from {agent} --to {from} --status DONE --task \"...\" --re \"{id}\"";
-/// The default brief after a restart.
-pub const BRIEF_TEMPLATE: &str = "You were restarted. Where you left off: {recent}. Your inbox: {inbox}. Continue from there; answer handoffs with atlas handoff --from {agent}.";
+/// What every message from atlas that is information, not a task, starts with (the brief
+/// after a restart). Agents are told to take such a message as context (README, "What to
+/// tell your agents"); the demo agent does.
+pub const NOTE_PREFIX: &str = "[atlas]";
+/// The default brief after a restart: facts only, marked as atlas's own by [`NOTE_PREFIX`].
+pub const BRIEF_TEMPLATE: &str = "[atlas] Context, not a task: {agent} was restarted. Pending in your inbox: {inbox}. Your last entries: {recent}.";
 /// The default dispatch of queued work.
 pub const DISPATCH_TEMPLATE: &str =
     "Next item from your work queue: {text}. When done, report with atlas handoff --from {agent}.";
@@ -216,9 +220,27 @@ pub struct Agent {
     pub env: BTreeMap<String, String>,
     /// When the supervisor restarts it.
     pub restart: RestartPolicy,
-    /// Whether atlas wires the program's own hooks into it (Claude Code's `--settings`).
+    /// Whether atlas wires the program's own hooks into it (Claude Code's `--settings`,
+    /// Gemini CLI's system-defaults settings).
     pub hooks: bool,
+    /// Its own git worktree, when `worktree = true` (then `cwd` is the worktree's path).
+    pub worktree: Option<Worktree>,
 }
+
+/// An agent's own git worktree (`worktree = true`): created by `atlas up`, kept across
+/// restarts, removed only by `atlas down --remove-worktrees`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worktree {
+    /// Where it is: `worktrees/NAME` in the config's folder (absolute).
+    pub path: PathBuf,
+    /// Its branch: `atlas/NAME`.
+    pub branch: String,
+    /// The agent's configured `cwd` (absolute): the repository is the one it is in.
+    pub repo_dir: PathBuf,
+}
+
+/// The folder, in the config's folder, that holds the agents' worktrees.
+pub const WORKTREES_DIR: &str = "worktrees";
 
 /// One window of the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -335,6 +357,7 @@ struct RawDefaults {
     resume: Option<Spanned<String>>,
     preset: Option<Spanned<String>>,
     cwd: Option<String>,
+    worktree: Option<bool>,
     restart: Option<Spanned<String>>,
     hooks: Option<bool>,
     env: Option<BTreeMap<String, String>>,
@@ -343,7 +366,7 @@ struct RawDefaults {
     idle: Option<Vec<String>>,
     limited: Option<Vec<String>>,
     input: Option<String>,
-    submit_delay: Option<Spanned<String>>,
+    submit_delay: Option<Spanned<DurationValue>>,
     queue_key: Option<String>,
     busy_title: Option<Vec<String>>,
 }
@@ -366,6 +389,7 @@ struct RawAgent {
     resume: Option<Spanned<String>>,
     preset: Option<Spanned<String>>,
     cwd: Option<String>,
+    worktree: Option<bool>,
     restart: Option<Spanned<String>>,
     hooks: Option<bool>,
     env: Option<BTreeMap<String, String>>,
@@ -374,7 +398,7 @@ struct RawAgent {
     idle: Option<Vec<String>>,
     limited: Option<Vec<String>>,
     input: Option<String>,
-    submit_delay: Option<Spanned<String>>,
+    submit_delay: Option<Spanned<DurationValue>>,
     queue_key: Option<String>,
     busy_title: Option<Vec<String>>,
 }
@@ -386,14 +410,44 @@ struct RawSupervisor {
     wake_on_handoff: Option<bool>,
     report_at: Option<Spanned<String>>,
     max_restarts: Option<u32>,
-    restart_window: Option<Spanned<String>>,
-    backoff_max: Option<Spanned<String>>,
-    limit_retry: Option<Spanned<String>>,
-    limit_grace: Option<Spanned<String>>,
+    restart_window: Option<Spanned<DurationValue>>,
+    backoff_max: Option<Spanned<DurationValue>>,
+    limit_retry: Option<Spanned<DurationValue>>,
+    limit_grace: Option<Spanned<DurationValue>>,
     wake_template: Option<String>,
     brief_template: Option<String>,
     dispatch_template: Option<String>,
     resume_template: Option<String>,
+}
+
+/// A duration as written in atlas.toml: a string such as `"30s"`, or (wrongly) a bare
+/// number, kept as its text so the validator can say that it lacks a unit.
+#[derive(Debug, Clone)]
+struct DurationValue(String);
+
+impl<'de> Deserialize<'de> for DurationValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = DurationValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as \"150ms\", \"30s\", \"10m\" or \"2h\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DurationValue, E> {
+                Ok(DurationValue(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<DurationValue, E> {
+                Ok(DurationValue(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DurationValue, E> {
+                Ok(DurationValue(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DurationValue, E> {
+                Ok(DurationValue(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[defaults]` and agents carry the same preset keys; both read them the same way.
@@ -407,7 +461,7 @@ macro_rules! preset_keys {
                     idle: self.idle.clone(),
                     limited: self.limited.clone(),
                     input: self.input.clone(),
-                    submit_delay: self.submit_delay.as_ref().map(|s| s.get_ref().clone()),
+                    submit_delay: self.submit_delay.as_ref().map(|s| s.get_ref().0.clone()),
                     queue_key: self.queue_key.clone(),
                     busy_title: self.busy_title.clone(),
                 }
@@ -549,13 +603,20 @@ impl Validator<'_> {
         true
     }
 
-    fn duration(&mut self, value: &Option<Spanned<String>>, default: Duration) -> Duration {
+    /// A duration value, or the default after reporting why it cannot be read (at the
+    /// value's own line and column, naming `key`).
+    fn duration(
+        &mut self,
+        value: Option<&Spanned<DurationValue>>,
+        key: &str,
+        default: Duration,
+    ) -> Duration {
         match value {
             None => default,
-            Some(s) => match duration::parse(s.get_ref()) {
+            Some(s) => match duration::parse(&s.get_ref().0) {
                 Ok(d) => d,
                 Err(e) => {
-                    self.at(s.span(), e);
+                    self.at(s.span(), format!("{key}: {e}"));
                     default
                 }
             },
@@ -622,11 +683,6 @@ impl Validator<'_> {
         self.regexes(&spec.limited, span.clone(), "limited");
         self.regexes(&spec.busy_title, span.clone(), "busy_title");
         self.regexes(&spec.input.clone().map(|i| vec![i]), span.clone(), "input");
-        if let Some(d) = &spec.submit_delay {
-            if let Err(e) = duration::parse(d) {
-                self.at(span.clone(), format!("submit_delay: {e}"));
-            }
-        }
         if let Some(k) = &spec.queue_key {
             if !QUEUE_KEYS.contains(&k.as_str()) {
                 self.at(
@@ -694,6 +750,11 @@ impl Validator<'_> {
                 );
             }
             self.spec_regexes(spec.get_ref(), spec.span());
+            if let Some(d) = &spec.get_ref().submit_delay {
+                if let Err(e) = duration::parse(d) {
+                    self.at(spec.span(), format!("submit_delay: {e}"));
+                }
+            }
             presets.insert(name.into_inner(), spec.into_inner());
         }
         let preset_known = |p: &str| BUILTIN_PRESETS.contains(&p) || presets.contains_key(p);
@@ -717,6 +778,7 @@ impl Validator<'_> {
         let d_spec = d.patterns();
         let d_span = d.command.as_ref().map_or(0..0, Spanned::span);
         self.spec_regexes(&d_spec, d_span);
+        self.duration(d.submit_delay.as_ref(), "submit_delay", Duration::ZERO);
 
         // Windows and agents.
         let raw_windows = raw.windows.unwrap_or_default();
@@ -794,7 +856,17 @@ impl Validator<'_> {
                     Some(r) => self.restart(r),
                     None => d_restart.unwrap_or(RestartPolicy::OnFailure),
                 };
-                let cwd = rel(a.cwd.as_deref().or(d.cwd.as_deref()).unwrap_or("."));
+                let configured_cwd = rel(a.cwd.as_deref().or(d.cwd.as_deref()).unwrap_or("."));
+                let worktree = a
+                    .worktree
+                    .or(d.worktree)
+                    .unwrap_or(false)
+                    .then(|| Worktree {
+                        path: dir.join(WORKTREES_DIR).join(&name),
+                        branch: format!("atlas/{name}"),
+                        repo_dir: configured_cwd.clone(),
+                    });
+                let cwd = worktree.as_ref().map_or(configured_cwd, |w| w.path.clone());
                 let mut env = d.env.clone().unwrap_or_default();
                 for (k, v) in a.env.clone().unwrap_or_default() {
                     env.insert(k, v);
@@ -809,6 +881,7 @@ impl Validator<'_> {
                 }
                 let own_spec = a.patterns();
                 self.spec_regexes(&own_spec, aspan.clone());
+                self.duration(a.submit_delay.as_ref(), "submit_delay", Duration::ZERO);
                 let patterns = if own_spec.is_empty() {
                     d_spec.clone()
                 } else {
@@ -827,6 +900,7 @@ impl Validator<'_> {
                     env,
                     restart,
                     hooks: a.hooks.or(d.hooks).unwrap_or(true),
+                    worktree,
                 });
             }
             windows.push(Window {
@@ -874,34 +948,40 @@ impl Validator<'_> {
             wake_on_handoff: s.wake_on_handoff.unwrap_or(def.wake_on_handoff),
             report_at,
             max_restarts: s.max_restarts.unwrap_or(def.max_restarts),
-            restart_window: self.duration(&s.restart_window, def.restart_window),
-            backoff_max: self.duration(&s.backoff_max, def.backoff_max),
-            limit_retry: self.duration(&s.limit_retry, def.limit_retry),
-            limit_grace: self.duration(&s.limit_grace, def.limit_grace),
+            restart_window: self.duration(
+                s.restart_window.as_ref(),
+                "restart_window",
+                def.restart_window,
+            ),
+            backoff_max: self.duration(s.backoff_max.as_ref(), "backoff_max", def.backoff_max),
+            limit_retry: self.duration(s.limit_retry.as_ref(), "limit_retry", def.limit_retry),
+            limit_grace: self.duration(s.limit_grace.as_ref(), "limit_grace", def.limit_grace),
             wake_template: s.wake_template.unwrap_or(def.wake_template),
             brief_template: s.brief_template.unwrap_or(def.brief_template),
             dispatch_template: s.dispatch_template.unwrap_or(def.dispatch_template),
             resume_template: s.resume_template.unwrap_or(def.resume_template),
         };
 
-        // Warnings: programs not on PATH.
-        let mut warnings = Vec::new();
+        // Warnings: programs not on PATH, one warning per program naming all its agents.
+        let mut missing: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
         for a in windows.iter().flat_map(|w| w.agents.iter()) {
             if let Some(program) = a.command.first() {
-                let path = a.env.get("PATH").map(String::as_str);
-                if !on_path(program, path) {
-                    let whose = if path.is_some() {
-                        "its env's PATH"
-                    } else {
-                        "PATH"
-                    };
-                    warnings.push(format!(
-                        "agent `{}`: the command `{program}` is not found on {whose}; its pane will show the error",
-                        a.name
-                    ));
+                // Looked up on the PATH the agent gets: its env's, else this one.
+                let path = a.env.get("PATH").cloned();
+                if let Some((_, _, agents)) = missing
+                    .iter_mut()
+                    .find(|(p, pa, _)| p == program && *pa == path)
+                {
+                    agents.push(a.name.clone());
+                } else if !on_path(program, path.as_deref()) {
+                    missing.push((program.clone(), path, vec![a.name.clone()]));
                 }
             }
         }
+        let warnings = missing
+            .iter()
+            .map(|(program, path, agents)| not_on_path_warning(program, agents, path.is_some()))
+            .collect();
 
         Team {
             path: path.to_path_buf(),
@@ -917,6 +997,23 @@ impl Validator<'_> {
             presets,
             warnings,
         }
+    }
+}
+
+/// The warning for a program not found on PATH, naming every agent that runs it (once,
+/// however many they are).
+pub fn not_on_path_warning(program: &str, agents: &[String], own_path: bool) -> String {
+    match agents {
+        [one] => format!(
+            "agent `{one}`: the command `{program}` is not found on {}; its pane will show the error",
+            if own_path { "its env's PATH" } else { "PATH" }
+        ),
+        many => format!(
+            "{} agents ({}): the command `{program}` is not found on {}; their panes will show the error",
+            many.len(),
+            many.join(", "),
+            if own_path { "their env's PATH" } else { "PATH" }
+        ),
     }
 }
 

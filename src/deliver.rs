@@ -130,6 +130,14 @@ pub enum DeliveryError {
         /// Its exit status, when known.
         status: Option<i32>,
     },
+    /// The operator stopped the agent (`atlas stop`).
+    #[error(
+        "{agent} is stopped (atlas stop); bring it back with `atlas restart {agent}` or `atlas up` (nothing was typed)"
+    )]
+    Stopped {
+        /// The agent.
+        agent: String,
+    },
     /// The supervisor gave up on the agent.
     #[error(
         "{agent} crashed too often and the supervisor stopped restarting it; see `atlas logs {agent}`, then `atlas restart {agent}` (nothing was typed)"
@@ -362,6 +370,7 @@ fn judge(obs: &Observation, preset: &Preset, policy: Policy) -> Result<Verdict, 
             status: obs.exit_status,
         }),
         State::Failed => Err(DeliveryError::Failed { agent }),
+        State::Stopped => Err(DeliveryError::Stopped { agent }),
         State::Waiting => wait_or(DeliveryError::Waiting { agent }),
         // A limited agent is at its prompt (the supervisor tells it to continue after the
         // reset); --when-idle waits for the limit to end.

@@ -327,12 +327,22 @@ pub enum Directive {
     Help,
     /// A special directive written wrongly: print this line.
     Invalid(String),
+    /// A message from atlas itself (it starts with [`crate::config::NOTE_PREFIX`], like the
+    /// brief after a restart): context, not a task — noted, no work, no handoff.
+    Context,
 }
 
-/// Read a submitted message. Special directives are one line starting with `/`; anything
-/// else, unknown `/words` included, is ordinary work.
+/// The line printed when a message from atlas is taken as context.
+pub const CONTEXT_LINE: &str = "Noted: context from atlas, not a task.";
+
+/// Read a submitted message. Special directives are one line starting with `/`; a message
+/// starting with `[atlas]` is context from atlas; anything else, unknown `/words` included,
+/// is ordinary work.
 pub fn parse_directive(text: &str) -> Directive {
     let t = text.trim();
+    if t.starts_with(crate::config::NOTE_PREFIX) {
+        return Directive::Context;
+    }
     if !t.starts_with('/') || t.contains('\n') {
         return Directive::Work;
     }
@@ -611,14 +621,35 @@ pub fn slug(text: &str) -> String {
     }
 }
 
-/// The output file's name: `YYYYMMDD-HHMMSS-<slug>.md`.
+/// The output file's name: `YYYYMMDD-HHMMSS-<slug>.md` (the slug of the [`subject`]).
 pub fn output_file_name(now: NaiveDateTime, text: &str) -> String {
-    format!("{}-{}.md", now.format("%Y%m%d-%H%M%S"), slug(text))
+    format!("{}-{}.md", now.format("%Y%m%d-%H%M%S"), slug(subject(text)))
 }
 
-/// The handoff's task: the headline, at most 80 characters.
+/// What a directive is about: its headline, without what the supervisor's wake directive
+/// adds after the task (` (handoff [ID] from …`), so a task keeps its words as it is passed
+/// up the chain.
+pub fn subject(text: &str) -> &str {
+    let h = headline(text);
+    match h.find(" (handoff [") {
+        Some(i) if i > 0 => h[..i].trim_end(),
+        _ => h,
+    }
+}
+
+/// The handoff's task: the [`subject`], at most 80 characters.
 pub fn task(text: &str) -> String {
-    first_chars(headline(text), TASK_CHARS).to_string()
+    first_chars(subject(text), TASK_CHARS).to_string()
+}
+
+/// The entry a directive asks to be answered, as a real agent reads the supervisor's wake
+/// directive: the id after its last `--re "` (up to the closing quote). The demo agent's
+/// handoff names it in `Re:`, so what it passes upward leaves its own inbox.
+pub fn reply_to(text: &str) -> Option<String> {
+    let start = text.rfind("--re \"")? + "--re \"".len();
+    let rest = &text[start..];
+    let id = &rest[..rest.find('"')?];
+    (!id.trim().is_empty() && !id.contains('\n')).then(|| id.to_string())
 }
 
 /// What the output file holds: a title, who did it and when, and the directive verbatim.
@@ -904,6 +935,7 @@ impl Agent {
             Directive::Crash => fx.push(Effect::Exit(1)),
             Directive::Help => fx.push(Effect::Line(HELP_LINE.into())),
             Directive::Invalid(msg) => fx.push(Effect::Line(msg)),
+            Directive::Context => fx.push(Effect::Line(CONTEXT_LINE.into())),
             Directive::LimitOff => {
                 self.limit = None;
                 fx.push(Effect::Line("Usage limit lifted.".into()));
@@ -1358,6 +1390,53 @@ mod tests {
         s.advance(Duration::from_secs(1));
         assert_eq!(s.state(), "idle");
         s
+    }
+
+    #[test]
+    fn a_brief_from_atlas_is_context_not_work() {
+        let mut s = started();
+        let brief = crate::supervisor::fill(
+            crate::config::BRIEF_TEMPLATE,
+            &[
+                ("agent", "Orpheus"),
+                ("inbox", "nothing"),
+                ("recent", "no entries yet"),
+                ("config", "/t/atlas.toml"),
+            ],
+        );
+        assert_eq!(parse_directive(&brief), Directive::Context);
+        let fx = s.typed(&brief);
+        assert_eq!(fx.len(), 2, "{fx:?}");
+        assert_eq!(fx[1], line(CONTEXT_LINE));
+        assert_eq!(s.state(), "idle");
+        // Nothing to finish later: no output file, no handoff.
+        assert!(s.advance(Duration::from_secs(10)).is_empty());
+    }
+
+    #[test]
+    fn a_wake_directive_is_answered_with_its_id_and_keeps_its_task() {
+        let wake = crate::supervisor::fill(
+            crate::config::WAKE_TEMPLATE,
+            &[
+                ("agent", "Prometheus"),
+                ("id", "[2026-04-11 01:14:05] Orpheus → Prometheus"),
+                ("from", "Orpheus"),
+                ("status", "DONE"),
+                ("task", "write 3 captions"),
+                ("count", "1"),
+                ("config", "/t/atlas.toml"),
+            ],
+        );
+        assert_eq!(parse_directive(&wake), Directive::Work);
+        assert_eq!(task(&wake), "write 3 captions");
+        assert_eq!(
+            reply_to(&wake).as_deref(),
+            Some("[2026-04-11 01:14:05] Orpheus → Prometheus")
+        );
+        assert!(output_file_name(local(1, 2), &wake).ends_with("-write-3-captions.md"));
+        assert_eq!(reply_to("write 3 captions"), None);
+        assert_eq!(reply_to("use --re \"\" please"), None);
+        assert_eq!(task("(handoff [x] from y)"), "(handoff [x] from y)");
     }
 
     #[test]

@@ -2,17 +2,20 @@
 
 use std::time::Duration;
 
-/// Parse `150ms`, `90s`, `10m`, `2h`, `1d` (or several run together: `1h30m`). A bare number
-/// is seconds.
+/// Parse `150ms`, `90s`, `10m`, `2h`, `1d` (or several run together: `1h30m`). A number
+/// needs its unit (`30` could be seconds or minutes), except `0`.
 pub fn parse(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("an empty duration; write e.g. 150ms, 90s, 10m or 2h".into());
     }
-    if let Ok(secs) = t.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(Duration::from_secs_f64(secs));
+    if let Ok(n) = t.parse::<f64>() {
+        if n == 0.0 {
+            return Ok(Duration::ZERO);
         }
+        return Err(format!(
+            "`{text}` has no unit; write e.g. {t}s, {t}m or {t}h"
+        ));
     }
     let mut total = Duration::ZERO;
     let mut rest = t;
@@ -72,7 +75,15 @@ mod tests {
         assert_eq!(parse("10m").unwrap(), Duration::from_secs(600));
         assert_eq!(parse("2h").unwrap(), Duration::from_secs(7200));
         assert_eq!(parse("1h30m").unwrap(), Duration::from_secs(5400));
-        assert_eq!(parse("5").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse("0").unwrap(), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_number_needs_its_unit() {
+        let e = parse("30").unwrap_err();
+        assert!(e.contains("`30` has no unit"), "{e}");
+        assert!(e.contains("30s, 30m or 30h"), "{e}");
+        assert!(parse("1.5").is_err());
     }
 
     #[test]

@@ -439,6 +439,7 @@ mod tests {
                 .collect::<BTreeMap<_, _>>(),
             restart: crate::config::RestartPolicy::OnFailure,
             hooks: true,
+            worktree: None,
         }
     }
 

@@ -515,6 +515,7 @@ mod tests {
             in_mode: false,
             activity: None,
             state_option: String::new(),
+            stopped: false,
             session: "atlas".into(),
         }
     }

@@ -26,3 +26,4 @@ pub mod state;
 pub mod status;
 pub mod supervisor;
 pub mod tmux;
+pub mod worktree;

@@ -2,7 +2,10 @@
 //! `display-menu` argument vector, built without I/O.
 //!
 //! The main menu lists the actions and the operator's inbox; each action that needs an
-//! agent opens a second menu, the agent chooser (`atlas menu --pick ACTION`). Views (peek,
+//! agent opens a second menu, the agent chooser (`atlas menu --pick ACTION`), and each
+//! inbox entry opens the entry's menu (`atlas menu --entry ID`: acknowledge it, read the
+//! inbox, go to its sender). "Acknowledge all" acknowledges exactly the entries the menu
+//! listed (by id), after asking. Views (peek,
 //! logs, inbox, report) open in a popup that runs `atlas` directly, without a shell, where
 //! tmux has popups, and in a split pane otherwise.
 //!
@@ -137,6 +140,10 @@ impl Menu {
             "-T".into(),
             format!("#[align=centre] {} ", tmux_text(&self.title)),
         ]);
+        if matches!(self.lines.first(), Some(Line::Note(_))) {
+            // A note is written `-text`: as the first item, tmux would read it as a flag.
+            args.push("--".into());
+        }
         for line in &self.lines {
             match line {
                 Line::Item {
@@ -178,6 +185,8 @@ pub struct AgentPane {
 /// A line of the operator's inbox for the menu.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxLine {
+    /// The entry's id (what `atlas ack` takes).
+    pub id: String,
     /// Who wrote it.
     pub from: String,
     /// Its status, if any.
@@ -382,7 +391,6 @@ pub fn main_menu(env: &Env, inbox: Option<&[InboxLine]>, max_inbox: usize) -> Me
             lines.push(Line::Note(format!("Inbox of {op}: empty")));
         } else {
             lines.push(Line::Note(format!("Inbox of {op}: {}", inbox.len())));
-            let view = env.view(&format!("atlas inbox {op}"), &["inbox", op], false);
             for (i, e) in inbox.iter().take(max_inbox).enumerate() {
                 let status = e.status.as_deref().unwrap_or("—");
                 lines.push(Line::Item {
@@ -392,12 +400,42 @@ pub fn main_menu(env: &Env, inbox: Option<&[InboxLine]>, max_inbox: usize) -> Me
                     } else {
                         String::new()
                     },
-                    command: view.clone(),
+                    command: menu_command(env, &["--entry", e.id.as_str()]),
                 });
             }
             if inbox.len() > max_inbox {
                 lines.push(Line::Note(format!("… {} more", inbox.len() - max_inbox)));
             }
+            lines.push(Line::Item {
+                label: "Read the inbox".into(),
+                key: "o".into(),
+                command: env.view(&format!("atlas inbox {op}"), &["inbox", op], false),
+            });
+            let n = inbox.len();
+            let ids: Vec<&str> = inbox.iter().map(|e| e.id.as_str()).collect();
+            lines.push(Line::Item {
+                label: format!(
+                    "Acknowledge {}",
+                    if n == 1 {
+                        "it".to_string()
+                    } else {
+                        format!("all {n}")
+                    }
+                ),
+                key: "a".into(),
+                command: format!(
+                    "confirm-before -p {} {{ {} }}",
+                    conf_quote(&format!(
+                        "atlas: acknowledge {} of {op}'s inbox? (y/n)",
+                        if n == 1 {
+                            "the entry".to_string()
+                        } else {
+                            format!("all {n} entries")
+                        }
+                    )),
+                    ack_command(env, &ids)
+                ),
+            });
         }
     }
     Menu {
@@ -419,6 +457,12 @@ fn jump_args(env: &Env) -> Vec<&str> {
 
 /// The command that opens the agent chooser for `action`.
 pub fn pick_command(env: &Env, action: Action) -> String {
+    menu_command(env, &["--pick", action.as_str()])
+}
+
+/// The command that opens another atlas menu (`atlas menu WHICH…`), passing on what this
+/// one knows.
+fn menu_command(env: &Env, which: &[&str]) -> String {
     let context = Context {
         popup: Some(env.popup),
         width: Some(env.popup_width.clone()),
@@ -426,7 +470,9 @@ pub fn pick_command(env: &Env, action: Action) -> String {
         config: env.config.clone(),
     }
     .render();
-    let mut args = vec!["menu", "--pick", action.as_str(), "--context", &context];
+    let mut args = vec!["menu"];
+    args.extend_from_slice(which);
+    args.extend(["--context", &context]);
     if let Some(c) = &env.client {
         args.extend(["--client", c.as_str()]);
     }
@@ -434,6 +480,56 @@ pub fn pick_command(env: &Env, action: Action) -> String {
         args.extend(["--pane", p.as_str()]);
     }
     env.run_shell(&args)
+}
+
+/// The command that acknowledges these entries of the operator's inbox (`atlas ack`, by
+/// the plugin's helper, which says on the client how it went).
+pub fn ack_command(env: &Env, ids: &[&str]) -> String {
+    let mut args = vec!["plugin", "ack"];
+    if let Some(c) = &env.client {
+        args.extend(["--client", c.as_str()]);
+    }
+    for id in ids {
+        args.extend(["--id", id]);
+    }
+    env.run_shell(&args)
+}
+
+/// The menu of one entry of the operator's inbox: what it says, then acknowledge it, read
+/// the inbox, or go to its sender (`sender_pane`, when the sender is an agent with a pane).
+pub fn entry_menu(env: &Env, entry: &InboxLine, sender_pane: Option<&str>) -> Menu {
+    let op = env.operator.as_deref().unwrap_or("operator");
+    let mut lines = vec![Line::Note(truncate(
+        &format!(
+            "{} · {}",
+            entry.status.as_deref().unwrap_or("no status"),
+            entry.task
+        ),
+        60,
+    ))];
+    lines.push(Line::Note(truncate(&entry.id, 60)));
+    lines.push(Line::Separator);
+    lines.push(Line::Item {
+        label: "Acknowledge".into(),
+        key: "a".into(),
+        command: ack_command(env, &[entry.id.as_str()]),
+    });
+    lines.push(Line::Item {
+        label: "Read the inbox".into(),
+        key: "o".into(),
+        command: env.view(&format!("atlas inbox {op}"), &["inbox", op], false),
+    });
+    if let Some(p) = sender_pane {
+        lines.push(Line::Item {
+            label: format!("Go to {}", entry.from),
+            key: "j".into(),
+            command: action_command(env, Action::Jump, &entry.from, Some(p)),
+        });
+    }
+    Menu {
+        title: format!("atlas: {} → {op}", entry.from),
+        lines,
+    }
 }
 
 /// The agent chooser: one item per agent (with its state), running `action` on it.
@@ -586,6 +682,7 @@ mod tests {
     #[test]
     fn main_menu_lists_actions_and_escapes_inbox() {
         let inbox = vec![InboxLine {
+            id: "[2026-04-11 01:14] Orpheus → human".into(),
             from: "Orpheus".into(),
             status: Some("BLOCKED".into()),
             task: "#(touch /tmp/x)\x1b[31m".into(),
@@ -605,6 +702,87 @@ mod tests {
         assert!(args.iter().any(|a| a == "-Inbox of human: 1"));
         let without = main_menu(&env(true), None, 5).to_args(None, None);
         assert!(!without.iter().any(|a| a.contains("Inbox of")));
+    }
+
+    fn line(id: &str, from: &str) -> InboxLine {
+        InboxLine {
+            id: id.into(),
+            from: from.into(),
+            status: Some("DONE".into()),
+            task: "batch #3".into(),
+        }
+    }
+
+    fn item<'a>(m: &'a Menu, key: &str) -> (&'a str, &'a str) {
+        m.lines
+            .iter()
+            .find_map(|l| match l {
+                Line::Item {
+                    label,
+                    key: k,
+                    command,
+                } if k == key => Some((label.as_str(), command.as_str())),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no item with key {key}: {m:?}"))
+    }
+
+    #[test]
+    fn inbox_entries_open_their_menu_and_all_can_be_acknowledged() {
+        let inbox = vec![
+            line("[2026-04-11 01:14] Orpheus → human", "Orpheus"),
+            line("[2026-04-11 01:15:02] Atlas → human", "Atlas"),
+        ];
+        let m = main_menu(&env(true), Some(&inbox), 5);
+        let (_, open) = item(&m, "1");
+        assert!(open.starts_with("run-shell -b "), "{open}");
+        assert!(
+            open.contains("menu --entry '[2026-04-11 01:14] Orpheus → human' --context"),
+            "{open}"
+        );
+        let (label, all) = item(&m, "a");
+        assert_eq!(label, "Acknowledge all 2");
+        assert!(
+            all.starts_with("confirm-before -p \"atlas: acknowledge all 2 entries of human's inbox? (y/n)\" { run-shell -b"),
+            "{all}"
+        );
+        assert!(
+            all.contains("plugin ack --client /dev/pts/3 --id '[2026-04-11 01:14] Orpheus → human' --id '[2026-04-11 01:15:02] Atlas → human'"),
+            "{all}"
+        );
+        let (_, read) = item(&m, "o");
+        assert!(read.ends_with("inbox human"), "{read}");
+    }
+
+    #[test]
+    fn the_entry_menu_acknowledges_one_and_goes_to_its_sender() {
+        let e = line("[2026-04-11 01:14] Orpheus → human", "Orpheus");
+        let m = entry_menu(&env(true), &e, Some("%7"));
+        assert_eq!(m.title, "atlas: Orpheus → human");
+        let (_, ack) = item(&m, "a");
+        assert!(
+            ack.contains(
+                "plugin ack --client /dev/pts/3 --id '[2026-04-11 01:14] Orpheus → human'"
+            ),
+            "{ack}"
+        );
+        let (label, go) = item(&m, "j");
+        assert_eq!(label, "Go to Orpheus");
+        assert!(go.contains("select-pane -t \"%7\""), "{go}");
+        // The task is shown, escaped for tmux.
+        let args = m.to_args(None, None);
+        let first = args.iter().position(|a| a == "-DONE · batch ##3").unwrap();
+        assert_eq!(
+            args[first - 1],
+            "--",
+            "a leading note is not a flag: {args:?}"
+        );
+        let m = entry_menu(&env(true), &e, None);
+        assert!(
+            !m.lines
+                .iter()
+                .any(|l| matches!(l, Line::Item { key, .. } if key == "j"))
+        );
     }
 
     #[test]

@@ -279,6 +279,7 @@ pub fn pane_border_format() -> String {
         ("#{==:#{@atlas_state},waiting}", "#[fg=magenta#,bold]"),
         ("#{==:#{@atlas_state},limited}", "#[fg=cyan]"),
         ("#{==:#{@atlas_state},starting}", "#[fg=blue]"),
+        ("#{==:#{@atlas_state},stopped}", "#[dim]"),
         ("#{m:dead*,#{@atlas_state}}", "#[fg=red#,bold]"),
         ("#{==:#{@atlas_state},failed}", "#[fg=red#,bold]"),
         ("pane_dead", "#[fg=red#,bold]"),

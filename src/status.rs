@@ -3,7 +3,7 @@
 //!
 //! Placeholders: `{inbox}` (the sum of every inbox), `{attention}` (entries that need
 //! attention), `{operator}` (the operator's inbox), `{down}` (agents whose pane is missing
-//! or dead, or marked failed), `{waiting}` (agents asking the operator something). `{{`
+//! or dead, or marked failed; not those the operator stopped), `{waiting}` (agents asking the operator something). `{{`
 //! and `}}` are literal braces; an unknown placeholder is kept as written. The result is
 //! escaped with [`crate::escape::tmux_text`] (`#` doubled, control characters removed), so
 //! nothing in it is run or styled by tmux: put styles around the segment in your tmux
@@ -42,6 +42,8 @@ pub fn agent_counts(team: &Team, panes: &[PaneInfo]) -> (usize, usize) {
     for agent in team.agents() {
         match panes.iter().find(|p| p.agent == agent.name) {
             None => down += 1,
+            // Stopped on purpose (`atlas stop`): not down, nothing to attend to.
+            Some(p) if p.stopped => {}
             Some(p) if p.dead || p.state_option == "failed" || p.state_option == "dead" => {
                 down += 1;
             }

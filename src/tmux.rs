@@ -377,18 +377,25 @@ pub struct PaneInfo {
     pub activity: Option<i64>,
     /// The `@atlas_state` pane option the supervisor keeps.
     pub state_option: String,
+    /// Whether the operator stopped this pane's program (`atlas stop`): the pane option
+    /// [`STOPPED_OPTION`] holds the pid it stopped, and that is still the pane's pid (a
+    /// respawn makes the mark stale by itself).
+    pub stopped: bool,
     /// The session's name.
     pub session: String,
 }
 
+/// The pane option `atlas stop` sets to the pid of the program it stops.
+pub const STOPPED_OPTION: &str = "@atlas_stopped";
+
 impl PaneInfo {
     /// The `-F` format that [`PaneInfo::parse`] reads. Fields are separated by a tab.
-    pub const FORMAT: &'static str = "#{pane_id}\t#{window_id}\t#{window_name}\t#{@atlas_agent}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_pid}\t#{pane_in_mode}\t#{window_activity}\t#{@atlas_state}\t#{session_name}";
+    pub const FORMAT: &'static str = "#{pane_id}\t#{window_id}\t#{window_name}\t#{@atlas_agent}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_pid}\t#{pane_in_mode}\t#{window_activity}\t#{@atlas_state}\t#{@atlas_stopped}\t#{session_name}";
 
     /// Parse one line printed with [`PaneInfo::FORMAT`].
     pub fn parse(line: &str) -> Option<PaneInfo> {
-        let f: Vec<&str> = line.splitn(12, '\t').collect();
-        if f.len() < 12 || !f[0].starts_with('%') {
+        let f: Vec<&str> = line.splitn(13, '\t').collect();
+        if f.len() < 13 || !f[0].starts_with('%') {
             return None;
         }
         Some(PaneInfo {
@@ -403,7 +410,8 @@ impl PaneInfo {
             in_mode: f[8] == "1",
             activity: f[9].parse().ok(),
             state_option: f[10].into(),
-            session: f[11].into(),
+            stopped: !f[11].is_empty() && f[11] == f[7],
+            session: f[12].into(),
         })
     }
 }
@@ -437,9 +445,20 @@ mod tests {
     #[test]
     fn parses_pane_lines() {
         let p = PaneInfo::parse(
-            "%3\t@1\tcontent\tOrpheus\t1\t137\t\t4242\t0\t1700000000\tbusy\tmy\tteam",
+            "%3\t@1\tcontent\tOrpheus\t1\t137\t\t4242\t0\t1700000000\tbusy\t\tmy\tteam",
         )
         .unwrap();
+        assert!(!p.stopped);
+        let stopped = |mark: &str| {
+            PaneInfo::parse(&format!(
+                "%3\t@1\tw\tA\t1\t143\t\t4242\t0\t1700000000\tstopped\t{mark}\tteam"
+            ))
+            .unwrap()
+            .stopped
+        };
+        assert!(stopped("4242"));
+        // A mark left from before a respawn (another pid) is stale.
+        assert!(!stopped("4100"));
         assert_eq!(p.id, "%3");
         assert_eq!(p.agent, "Orpheus");
         assert!(p.dead);

@@ -184,3 +184,58 @@ fn check_refuses_a_bad_config_with_exit_2() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("atlas.toml:3:"), "{}", stderr(&o));
 }
+
+#[test]
+fn check_names_a_misspelt_field_and_the_field_it_was_meant_to_be() {
+    let dir = tempfile::tempdir().unwrap();
+    team(
+        dir.path(),
+        "## [2026-04-11 01:14] Orpheus → Prometheus\nTask: captions\nStauts: DONE\n",
+    );
+    let o = atlas(dir.path()).arg("check").output().unwrap();
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("coordination.md:3: warning: unknown field `Stauts`: did you mean `Status`?"),
+        "{out}"
+    );
+    assert!(out.contains("1 entries, 0 errors, 1 warning"), "{out}");
+}
+
+#[test]
+fn check_refuses_a_duration_without_a_unit_naming_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    team(dir.path(), "");
+    let mut text = std::fs::read_to_string(dir.path().join("atlas.toml")).unwrap();
+    text.push_str("[supervisor]\nbackoff_max = \"30\"\n");
+    std::fs::write(dir.path().join("atlas.toml"), &text).unwrap();
+    let o = atlas(dir.path()).arg("check").output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("atlas.toml:7:15: backoff_max: `30` has no unit; write e.g. 30s, 30m or 30h"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn check_prints_a_program_missing_for_many_agents_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("atlas.toml"),
+        "[defaults]\ncommand = \"atlas-test-no-such-program\"\n[[windows]]\nname = \"w\"\nagents = [{ name = \"A\" }, { name = \"B\" }, { name = \"C\", command = \"sleep 1\" }]\n",
+    )
+    .unwrap();
+    let o = atlas(dir.path()).arg("check").output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(
+        warnings,
+        [
+            "atlas: warning: 2 agents (A, B): the command `atlas-test-no-such-program` is not found on PATH; their panes will show the error"
+        ],
+        "{err}"
+    );
+}

@@ -614,8 +614,13 @@ fn untrusted_text_is_shown_never_run() {
             screen.contains("Orpheus · BLOCKED · #(touch"),
             "menu lacks the entry:\n{screen}"
         );
-        // Its popup: `atlas inbox human`.
+        // The entry's own menu shows its task as text too.
         client.keys(&["1"]);
+        client.wait_screen("the entry's menu", |s| {
+            s.contains("atlas: Orpheus → human") && s.contains("BLOCKED · #(touch")
+        });
+        // Its popup: `atlas inbox human`.
+        client.keys(&["o"]);
         client.wait_screen("the inbox popup", |s| {
             s.contains("atlas inbox human") && s.matches("#(touch").count() >= 1
         });
@@ -878,4 +883,40 @@ fn default_keys_take_none_of_tmux_or_tpm() {
             k.default
         );
     }
+}
+
+#[test]
+fn the_menu_acknowledges_an_inbox_entry() {
+    let home = tempfile::tempdir().unwrap();
+    let server = Server::new();
+    start(&server, home.path(), &path_with_debug(), "work");
+    let t = team(&server, home.path());
+    server.run(&["set-option", "-s", "escape-time", "0"]);
+    load_plugin(&server);
+    let client = Client::attach(&server, &t.session);
+    client.outer.run(&["set-option", "-s", "escape-time", "0"]);
+    client.keys(&["C-b", "A"]);
+    client.wait_screen("the inbox in the menu", |s| {
+        s.contains("Inbox of human: 1") && s.contains("Acknowledge it")
+    });
+    // The entry's own menu: what it says, and how to answer it.
+    client.keys(&["1"]);
+    let s = client.wait_screen("the entry's menu", |s| {
+        s.contains("atlas: Orpheus → human") && s.contains("Go to Orpheus")
+    });
+    assert!(s.contains("BLOCKED · #(touch"), "{s}");
+    client.keys(&["a"]);
+    client.wait_screen("the acknowledgement", |s| {
+        s.contains("atlas: acknowledged 1 entry; human's inbox: 0 left")
+    });
+    let text = fs::read_to_string(t.dir.path().join("coordination.md")).unwrap();
+    assert!(
+        text.contains("## [")
+            && text.contains("] human → Orpheus\nStatus: ACK\n")
+            && text.contains("Re: [2026-04-11 01:14] Orpheus → human\n"),
+        "{text}"
+    );
+    assert!(!t.touched.exists(), "the task's #(…) was run");
+    client.keys(&["C-b", "A"]);
+    client.wait_screen("an empty inbox", |s| s.contains("Inbox of human: empty"));
 }

@@ -101,6 +101,13 @@ fn golden_window_edges() {
     golden("window-edges");
 }
 
+/// Only `spawn`, `death`, `restart`, `failed` and `limit` events, no `state` event: every
+/// agent of the team still has a timeline row, a crash shows `x`, a failure `X`, a limit `~`.
+#[test]
+fn golden_events_only() {
+    golden("events-only");
+}
+
 /// A copy of the normal night in a temporary folder.
 fn normal_night_copy() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();

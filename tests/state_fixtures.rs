@@ -133,6 +133,7 @@ fn pane() -> PaneInfo {
         in_mode: false,
         activity: Some(now().timestamp()),
         state_option: String::new(),
+        stopped: false,
         session: "s".into(),
     }
 }

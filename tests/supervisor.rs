@@ -145,13 +145,27 @@ fn a_killed_agent_is_restarted_with_its_resume_command_and_its_log_goes_on() {
         let s = String::from_utf8_lossy(&std::fs::read(&log).ok()?).into_owned();
         (s.matches("atlas demo agent · Crashy").count() >= 2).then_some(())
     });
-    // Once idle again it is briefed on where it left off.
-    wait_for(WAIT, "the brief after the restart", || {
-        server
-            .capture(&pane)
-            .contains("You were restarted")
+    // Once idle again it is briefed on where it left off: atlas's own context (nothing is
+    // pending), which the demo agent notes without making work of it.
+    wait_for(
+        WAIT,
+        "the brief after the restart, noted as context",
+        || {
+            let screen = server.capture(&pane);
+            (screen.contains("> [atlas] Context, not a task: Crashy was restarted")
+                && screen.contains("Noted: context from atlas, not a task."))
             .then_some(())
-    });
+        },
+    );
+    let log = std::fs::read_to_string(dir.path().join(format!("logs/Crashy-{today}.log")))
+        .unwrap_or_default();
+    assert!(log.contains("Pending in your inbox: nothing."), "{log}");
+    let coordination =
+        std::fs::read_to_string(dir.path().join("coordination.md")).unwrap_or_default();
+    assert!(
+        !coordination.contains("restarted"),
+        "the brief became a handoff:\n{coordination}"
+    );
 }
 
 #[test]

@@ -16,6 +16,13 @@ pub fn run(ctx: &Ctx) -> Result<Exit> {
     for w in &team.warnings {
         eprintln!("atlas: warning: {w}");
     }
+    let mut problems = crate::worktree::problems(&team)?;
+    if let Some(last) = problems.pop() {
+        for p in problems {
+            eprintln!("atlas: {p}");
+        }
+        return Err(crate::error::usage(last));
+    }
     let mut out = std::io::stdout().lock();
     let agents = team.agents().count();
     writeln!(
@@ -26,6 +33,18 @@ pub fn run(ctx: &Ctx) -> Result<Exit> {
         team.windows.len(),
         if team.windows.len() == 1 { "" } else { "s" },
     )?;
+    let worktrees: Vec<_> = team.agents().filter_map(|a| a.worktree.as_ref()).collect();
+    if !worktrees.is_empty() {
+        let made = worktrees.iter().filter(|w| w.path.exists()).count();
+        writeln!(
+            out,
+            "{}: {} agent{} in their own git worktrees ({made} made, {} to be made by `atlas up`)",
+            team.dir.join(crate::config::WORKTREES_DIR).display(),
+            worktrees.len(),
+            if worktrees.len() == 1 { "" } else { "s" },
+            worktrees.len() - made
+        )?;
+    }
     let mut names: HashSet<String> = team.agents().map(|a| a.name.clone()).collect();
     names.insert(team.operator.clone());
     let mut lint = Lint::new(Some(names));

@@ -322,7 +322,8 @@ fn write_output(
     ))
 }
 
-/// Run `<this binary> handoff …` to the agent's boss.
+/// Run `<this binary> handoff …` to the agent's boss (with `--re` when the directive asked
+/// for an answer to an entry).
 fn handoff(home: &Home, config: &Path, text: &str, rel: &str) -> HandoffOutcome {
     let to = &home.identity.reports_to;
     let exe = match std::env::current_exe() {
@@ -330,13 +331,18 @@ fn handoff(home: &Home, config: &Path, text: &str, rel: &str) -> HandoffOutcome 
         Err(e) => return HandoffOutcome::Failed(format!("cannot find the atlas binary: {e}")),
     };
     // `--flag=value` so a value starting with `-` is never read as a flag.
-    let out = Command::new(exe)
-        .arg("handoff")
+    let mut cmd = Command::new(exe);
+    cmd.arg("handoff")
         .arg(format!("--from={}", home.identity.name))
         .arg(format!("--to={to}"))
         .arg("--status=DONE")
         .arg(format!("--task={}", demo::task(text)))
-        .arg(format!("--output={rel}"))
+        .arg(format!("--output={rel}"));
+    // A woken lead answers the entry it was woken for: passing it upward answers it.
+    if let Some(re) = demo::reply_to(text) {
+        cmd.arg(format!("--re={re}"));
+    }
+    let out = cmd
         .env("ATLAS_CONFIG", config)
         .current_dir(&home.base)
         .stdin(Stdio::null())

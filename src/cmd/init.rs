@@ -73,6 +73,7 @@ pub fn starter_config(demo: bool) -> String {
     s.push_str(defaults);
     s.push_str(
         "cwd = \".\"\n\
+         worktree = false                    # true: each agent in its own git worktree, branch atlas/NAME\n\
          restart = \"on-failure\"              # always | on-failure | never\n\n",
     );
     s.push_str(

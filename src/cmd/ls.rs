@@ -33,14 +33,19 @@ pub struct Row {
     pub inbox: usize,
     /// Usage limit reset time (RFC 3339), when limited and known.
     pub reset_at: Option<String>,
+    /// Its own git worktree (`worktree = true`): the path, or null. Only for a team that
+    /// uses worktrees (`Some`); otherwise the key is left out, so the rows have exactly the
+    /// documented keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<Option<String>>,
 }
 
 fn rfc3339(t: DateTime<Local>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// A row from an observation.
-pub fn row(o: &Observation, inbox: usize) -> Row {
+/// A row from an observation (`worktree`: see [`Row::worktree`]).
+pub fn row(o: &Observation, inbox: usize, worktree: Option<Option<String>>) -> Row {
     Row {
         name: o.agent.clone(),
         window: o.window.clone(),
@@ -58,6 +63,7 @@ pub fn row(o: &Observation, inbox: usize) -> Row {
         } else {
             None
         },
+        worktree,
     }
 }
 
@@ -102,10 +108,18 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
         }
     };
     let inbox = |agent: &str| counts.get(agent).copied().unwrap_or(0);
+    let uses_worktrees = team.agents().any(|a| a.worktree.is_some());
+    let worktree = |agent: &str| {
+        uses_worktrees.then(|| {
+            team.agent(agent)
+                .and_then(|a| a.worktree.as_ref())
+                .map(|w| w.path.to_string_lossy().into_owned())
+        })
+    };
     if args.json {
         let rows: Vec<Row> = observations
             .iter()
-            .map(|o| row(o, inbox(&o.agent)))
+            .map(|o| row(o, inbox(&o.agent), worktree(&o.agent)))
             .collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(Exit::Success);
@@ -122,13 +136,34 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
         .max()
         .unwrap_or(6)
         .max(6);
-    println!(
-        "{:<width$}  {:<wwidth$}  {:<5}  {:<24}  {:>5}  ACTIVITY",
-        "NAME", "WINDOW", "PANE", "STATE", "INBOX"
+    // The worktree column only for a team that uses worktrees, as a path from the config's
+    // folder (`worktrees/NAME`).
+    let worktrees = uses_worktrees;
+    let shown_worktree = |agent: &str| -> String {
+        team.agent(agent)
+            .and_then(|a| a.worktree.as_ref())
+            .map_or_else(
+                || "-".to_string(),
+                |w| {
+                    w.path
+                        .strip_prefix(&team.dir)
+                        .unwrap_or(&w.path)
+                        .display()
+                        .to_string()
+                },
+            )
+    };
+    let mut header = format!(
+        "{:<width$}  {:<wwidth$}  {:<5}  {:<24}  {:>5}  {:<9}",
+        "NAME", "WINDOW", "PANE", "STATE", "INBOX", "ACTIVITY"
     );
+    if worktrees {
+        header.push_str("  WORKTREE");
+    }
+    println!("{}", header.trim_end());
     for o in &observations {
-        println!(
-            "{:<width$}  {:<wwidth$}  {:<5}  {:<24}  {:>5}  {}",
+        let mut line = format!(
+            "{:<width$}  {:<wwidth$}  {:<5}  {:<24}  {:>5}  {:<9}",
             o.agent,
             o.window,
             o.pane.as_deref().unwrap_or("-"),
@@ -137,6 +172,11 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
             o.last_change
                 .map_or_else(|| "-".to_string(), |t| ago(t, now)),
         );
+        if worktrees {
+            line.push_str("  ");
+            line.push_str(&shown_worktree(&o.agent));
+        }
+        println!("{}", line.trim_end());
     }
     Ok(Exit::Success)
 }

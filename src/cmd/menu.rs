@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
         .as_ref()
         .is_some_and(|c| c.popup.is_some() && c.config.is_some());
     let (known, panes) = match given {
-        Some(c) if complete && action.is_none() => (c, Vec::new()),
+        Some(c) if complete && action.is_none() && args.entry.is_none() => (c, Vec::new()),
         given => {
             let mut info = tcmd!["display-message", "-p"];
             if let Some(p) = &args.pane {
@@ -108,6 +108,40 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
         operator,
     };
     let m = match action {
+        None if args.entry.is_some() => {
+            let id = args.entry.as_deref().unwrap_or_default();
+            let key = crate::coord::normalize_id(id);
+            let found = team_config
+                .as_ref()
+                .and_then(operator_inbox)
+                .and_then(|inbox| {
+                    inbox
+                        .into_iter()
+                        .find(|e| crate::coord::normalize_id(&e.id) == key)
+                });
+            let Some(entry) = found else {
+                let text = format!(
+                    "atlas: `{}` is no longer in the inbox",
+                    menu::truncate(id, 60)
+                );
+                if args.print {
+                    println!("{text}");
+                } else {
+                    let mut cmd = tcmd!["display-message"];
+                    if let Some(c) = &args.client {
+                        cmd.extend(tcmd!["-c", c]);
+                    }
+                    cmd.push(crate::escape::tmux_text(&text));
+                    ctx.tmux.run(&cmd)?;
+                }
+                return Ok(Exit::Success);
+            };
+            let sender = team
+                .iter()
+                .find(|p| p.agent == entry.from)
+                .map(|p| p.id.clone());
+            menu::entry_menu(&env, &entry, sender.as_deref())
+        }
         Some(a) => {
             let agents: Vec<AgentPane> = team
                 .iter()
@@ -153,6 +187,7 @@ fn operator_inbox(team: &crate::config::Team) -> Option<Vec<InboxLine>> {
             .inbox(&team.operator)
             .iter()
             .map(|e| InboxLine {
+                id: e.id.clone(),
                 from: e.from.clone(),
                 status: e.status.clone(),
                 task: e.task.clone().unwrap_or_default(),

@@ -11,6 +11,8 @@ use crate::config::{self, Team};
 use crate::error::{self, Exit};
 use crate::tmux::{Server, Tmux};
 
+pub mod ack;
+pub mod attach;
 pub mod check;
 pub mod demo_agent;
 pub mod down;
@@ -30,6 +32,8 @@ pub mod restart;
 pub mod send;
 pub mod signal;
 pub mod status;
+pub mod stop;
+pub mod teams;
 pub mod up;
 pub mod watch;
 
@@ -128,13 +132,17 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     match &cli.command {
         Command::Init(a) => init::run(&ctx, a),
         Command::Up(a) => up::run(&ctx, a),
-        Command::Down => down::run(&ctx),
+        Command::Down(a) => down::run(&ctx, a),
+        Command::Attach(a) => attach::run(&ctx, a),
+        Command::Teams(a) => teams::run(&ctx, a),
+        Command::Stop(a) => stop::run(&ctx, a),
         Command::Ls(a) => ls::run(&ctx, a),
         Command::Send(a) => send::run(&ctx, a),
         Command::Restart(a) => restart::run(&ctx, a),
         Command::Peek(a) => peek::run(&ctx, a),
         Command::Logs(a) => logs::run(&ctx, a),
         Command::Handoff(a) => handoff::run(&ctx, a),
+        Command::Ack(a) => ack::run(&ctx, a),
         Command::Inbox(a) => inbox::run(&ctx, a),
         Command::Status(a) => status::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),

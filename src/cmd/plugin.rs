@@ -6,6 +6,8 @@
 //!   stored in `@atlas_prompt1/2` to `atlas send` / `atlas queue add`, and say how it went.
 //! - `restart` (`--agent A` or `--pane %N`): `atlas restart` the agent, and say how it went.
 //! - `jump [--client C] [--pane %N]`: go to the next agent that needs attention.
+//! - `ack [--client C] (--id ID… | --all)`: acknowledge entries of the operator's inbox
+//!   (the menu's "Acknowledge"), and say how it went.
 //! - `hold -- ARGS…`: run `atlas ARGS…`, then wait for Enter (split-pane views).
 
 use std::collections::BTreeMap;
@@ -116,8 +118,11 @@ pub struct LsRow {
 }
 
 /// Whether an agent needs the operator: waiting, dead, failed, limited, or with inbox
-/// entries.
+/// entries — unless the operator stopped it (`atlas stop`).
 pub fn needs_attention(state: &str, dead: bool, inbox: usize) -> bool {
+    if state == "stopped" {
+        return false;
+    }
     dead || inbox > 0 || matches!(state, "waiting" | "dead" | "failed" | "limited")
 }
 
@@ -134,6 +139,9 @@ pub fn next_attention<'a>(
         let row = ls.get(&p.agent);
         let inbox = row.map_or(0, |r| r.inbox);
         let listed = row.map(|r| r.state.as_str()).filter(|s| !s.is_empty());
+        if listed == Some("stopped") || p.state == "stopped" {
+            return false;
+        }
         listed.is_some_and(|s| needs_attention(s, p.dead, inbox))
             || needs_attention(p.state.as_str(), p.dead, inbox)
     };
@@ -154,6 +162,17 @@ struct Target {
     pane: Option<String>,
     #[arg(long)]
     client: Option<String>,
+}
+
+#[derive(Debug, Parser)]
+#[command(no_binary_name = true)]
+struct AckFlags {
+    #[arg(long)]
+    client: Option<String>,
+    #[arg(long = "id")]
+    ids: Vec<String>,
+    #[arg(long)]
+    all: bool,
 }
 
 #[derive(Debug, Parser)]
@@ -194,9 +213,17 @@ pub fn run(ctx: &Ctx, args: &crate::cli::PluginArgs) -> Result<Exit> {
             }
             Ok(Exit::Success)
         }
+        "ack" => {
+            let f = AckFlags::try_parse_from(&args.args).map_err(|e| usage(e.to_string()))?;
+            match ack(ctx, &f) {
+                Ok(text) => message(ctx, f.client.as_deref(), &text),
+                Err(e) => message(ctx, f.client.as_deref(), &format!("atlas: {e:#}")),
+            }
+            Ok(Exit::Success)
+        }
         "hold" => hold(ctx, &args.args),
         other => Err(usage(format!(
-            "unknown plugin action `{other}`; use init, send, queue, restart, jump or hold"
+            "unknown plugin action `{other}`; use init, send, queue, restart, jump, ack or hold"
         ))),
     }
 }
@@ -465,6 +492,27 @@ fn jump(ctx: &Ctx, t: &Target) -> Result<()> {
     Ok(())
 }
 
+/// Acknowledge entries of the operator's inbox; what to tell the operator.
+fn ack(ctx: &Ctx, f: &AckFlags) -> Result<String> {
+    let team = ctx.team()?;
+    let which = if f.all {
+        super::ack::Which::All
+    } else if f.ids.is_empty() {
+        return Err(usage("say which entries: --id ID (repeatable) or --all"));
+    } else {
+        super::ack::Which::Ids(&f.ids)
+    };
+    let acked = super::ack::acknowledge(&team, &team.operator, which)?;
+    super::ack::nudge_supervisor(ctx, &team);
+    let n = acked.ids.len();
+    Ok(format!(
+        "atlas: acknowledged {n} entr{}; {}'s inbox: {} left",
+        if n == 1 { "y" } else { "ies" },
+        acked.who,
+        acked.left
+    ))
+}
+
 fn hold(ctx: &Ctx, args: &[String]) -> Result<Exit> {
     let args: Vec<&String> = args.iter().skip_while(|a| *a == "--").collect();
     if args.is_empty() {
@@ -556,6 +604,13 @@ mod tests {
             },
         );
         assert_eq!(next_attention(&refs, &ls, Some("%1")).unwrap().id, "%2");
+        // A stopped agent (dead pane, `@atlas_state=stopped`) needs nobody.
+        let stopped = [
+            pane("%1", "s", "A", "busy", false),
+            pane("%2", "s", "B", "stopped", true),
+        ];
+        let refs: Vec<&Pane> = stopped.iter().collect();
+        assert!(next_attention(&refs, &BTreeMap::new(), None).is_none());
         let calm = [pane("%1", "s", "A", "busy", false)];
         let refs: Vec<&Pane> = calm.iter().collect();
         assert!(next_attention(&refs, &BTreeMap::new(), None).is_none());

@@ -17,6 +17,7 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
     for w in &team.warnings {
         eprintln!("atlas: warning: {w}");
     }
+    make_worktrees(&team)?;
     for a in team.agents() {
         if !a.cwd.is_dir() {
             return Err(usage(format!(
@@ -88,13 +89,17 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
     std::fs::create_dir_all(&team.logs)
         .with_context(|| format!("cannot create the logs folder {}", team.logs.display()))?;
 
-    if plan.commands.is_empty() {
+    let stopped: Vec<&PaneInfo> = panes
+        .iter()
+        .filter(|p| p.stopped && team.agent(&p.agent).is_some())
+        .collect();
+    if plan.commands.is_empty() && stopped.is_empty() {
         println!(
             "the team is up: session `{}`, {} agents; nothing to start",
             team.session,
             team.agents().count()
         );
-    } else {
+    } else if !plan.commands.is_empty() {
         let out = ctx.tmux.run_batch(&plan.commands)?;
         let ids: Vec<&str> = out.lines().filter(|l| l.starts_with('%')).collect();
         let log = EventLog::in_dir(&team.logs);
@@ -136,7 +141,26 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
             );
         }
     }
+    // Stopped agents (`atlas stop`) come back with `up`, with their resume command.
+    for p in &stopped {
+        let Some(agent) = team.agent(&p.agent) else {
+            continue;
+        };
+        if !p.dead {
+            println!(
+                "{} is still stopping; run `atlas up` again in a moment",
+                agent.name
+            );
+            continue;
+        }
+        let old = super::restart::restart_agent(&ctx.tmux, &team, agent, p, false, "up")?;
+        crate::proctree::terminate(&old, crate::proctree::GRACE);
+        println!("restarted {} (it was stopped)", agent.name);
+    }
     for d in &plan.dead {
+        if panes.iter().any(|p| p.agent == *d && p.stopped) {
+            continue;
+        }
         println!("{d} is dead; bring it back with: atlas restart {d}");
     }
 
@@ -144,6 +168,41 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
         attach(ctx, &team.session)?;
     }
     Ok(Exit::Success)
+}
+
+/// Make the agents' git worktrees that are missing (`worktree = true`), before any pane
+/// starts in one; refuse, naming the agents, when a cwd is not in a git repository.
+fn make_worktrees(team: &crate::config::Team) -> Result<()> {
+    if team.agents().all(|a| a.worktree.is_none()) {
+        return Ok(());
+    }
+    let mut problems = crate::worktree::problems(team)?;
+    if let Some(last) = problems.pop() {
+        for p in problems {
+            eprintln!("atlas: {p}");
+        }
+        return Err(usage(last));
+    }
+    for a in team.agents() {
+        let Some(w) = &a.worktree else { continue };
+        let shown = w.path.strip_prefix(&team.dir).unwrap_or(&w.path).display();
+        match crate::worktree::ensure(a, w)? {
+            crate::worktree::Ensured::Kept => {}
+            crate::worktree::Ensured::Created => {
+                println!(
+                    "created the worktree {shown} for {} on the new branch {}",
+                    a.name, w.branch
+                );
+            }
+            crate::worktree::Ensured::Reattached => {
+                println!(
+                    "created the worktree {shown} for {} on its branch {}",
+                    a.name, w.branch
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Attach to the session, or switch this client to it when already inside tmux.

@@ -612,8 +612,8 @@ impl Supervisor {
             let Some(p) = panes.iter().find(|p| p.agent == name) else {
                 continue;
             };
-            if !p.dead {
-                continue; // someone brought it back already
+            if !p.dead || p.stopped {
+                continue; // someone brought it back already, or stopped it on purpose
             }
             match crate::cmd::restart::restart_agent(
                 &self.tmux,
@@ -907,7 +907,7 @@ impl Supervisor {
     fn inbox_summary(&self, agent: &str) -> String {
         let inbox = self.board.inbox(agent);
         if inbox.is_empty() {
-            return "empty".into();
+            return "nothing".into();
         }
         inbox
             .iter()

@@ -330,3 +330,56 @@ fn discovery_finds_the_nearest_parent() {
         Some(sub.join("my.toml"))
     );
 }
+
+#[test]
+fn a_program_missing_for_many_agents_is_one_warning_listing_them() {
+    let text = crate::cmd::init::starter_config(false);
+    let t = parse(&text, Path::new("/team/atlas.toml"), &|p, _| p != "claude").unwrap();
+    assert_eq!(t.warnings.len(), 1, "{:?}", t.warnings);
+    let w = &t.warnings[0];
+    assert!(w.starts_with("13 agents (Atlas, Prometheus, "), "{w}");
+    assert!(
+        w.contains("the command `claude` is not found on PATH"),
+        "{w}"
+    );
+}
+
+#[test]
+fn a_duration_without_a_unit_is_an_error_at_its_value() {
+    let e = parse_err(&format!(
+        "{BASE}\n[supervisor]\nbackoff_max = \"30\"\nlimit_retry = 90\n"
+    ));
+    assert_eq!(e.problems.len(), 2, "{e}");
+    let text = e.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let backoff_line = BASE.lines().count() + 3;
+    assert!(
+        lines[0].starts_with(&format!(
+            "/team/atlas.toml:{backoff_line}:15: backoff_max: `30` has no unit"
+        )),
+        "{text}"
+    );
+    assert!(lines[0].contains("30s, 30m or 30h"), "{text}");
+    assert!(
+        lines[1].starts_with(&format!(
+            "/team/atlas.toml:{}:15: limit_retry: `90` has no unit",
+            backoff_line + 1
+        )),
+        "{text}"
+    );
+    // A bare zero is unambiguous.
+    let t = parse_ok(&format!("{BASE}\n[supervisor]\nbackoff_max = \"0\"\n"));
+    assert_eq!(t.supervisor.backoff_max, Duration::ZERO);
+}
+
+#[test]
+fn a_submit_delay_without_a_unit_is_an_error_at_its_value() {
+    let p = one_problem(
+        "[defaults]\ncommand = \"x\"\n[[windows]]\nname = \"w\"\nagents = [{ name = \"A\", submit_delay = \"150\" }]\n",
+    );
+    assert_eq!((p.line, p.column), (5, 40), "{p:?}");
+    assert!(
+        p.message.starts_with("submit_delay: `150` has no unit"),
+        "{p:?}"
+    );
+}

@@ -31,7 +31,7 @@ pub mod parse;
 pub mod render;
 pub mod rules;
 
-pub use append::append;
+pub use append::{append, append_many};
 pub use lint::{Finding, Lint, Severity};
 pub use parse::{EntryView, Event, Reader, parse_str};
 pub use render::{NewEntry, Render, render};

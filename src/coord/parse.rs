@@ -555,6 +555,19 @@ impl<'a> EntryView<'a> {
             .collect()
     }
 
+    /// Each key that is not one of the known ones (`Status`, `Task`, `Output`, `Notes`,
+    /// `Re`), as written, with its line number: what `atlas check` looks at for misspelt keys.
+    pub fn unknown_keys(&self) -> Vec<(&'a str, usize)> {
+        self.fields()
+            .iter()
+            .filter(|f| f.key == Key::Extra)
+            .map(|f| {
+                let line = self.line + self.nl.partition_point(|&p| p < f.key_start);
+                (&self.text[f.key_start..f.key_end], line)
+            })
+            .collect()
+    }
+
     /// The owned entry.
     pub fn to_entry(&self) -> Entry {
         Entry {

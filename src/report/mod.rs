@@ -141,14 +141,16 @@ pub enum Activity {
     Starting,
     /// No pane.
     Missing,
-    /// The events log does not say (no `state` event yet, or a state the report does not
-    /// know).
+    /// Stopped by the operator (`atlas stop`).
+    Stopped,
+    /// The events log does not say (no event for the agent yet, or a state the report does
+    /// not know).
     Unknown,
 }
 
 impl Activity {
     /// Every activity, in the order the report lists them.
-    pub const ALL: [Activity; 9] = [
+    pub const ALL: [Activity; 10] = [
         Activity::Busy,
         Activity::Idle,
         Activity::Waiting,
@@ -157,6 +159,7 @@ impl Activity {
         Activity::Failed,
         Activity::Starting,
         Activity::Missing,
+        Activity::Stopped,
         Activity::Unknown,
     ];
 
@@ -171,6 +174,7 @@ impl Activity {
             Activity::Failed => "failed",
             Activity::Starting => "starting",
             Activity::Missing => "missing",
+            Activity::Stopped => "stopped",
             Activity::Unknown => "unknown",
         }
     }
@@ -194,6 +198,7 @@ impl Activity {
             Activity::Failed => 'X',
             Activity::Starting => '+',
             Activity::Missing => '_',
+            Activity::Stopped => '=',
             Activity::Unknown => '.',
         }
     }
@@ -347,6 +352,8 @@ pub struct TimeInState {
     pub starting: i64,
     /// Missing.
     pub missing: i64,
+    /// Stopped by the operator.
+    pub stopped: i64,
     /// Not known.
     pub unknown: i64,
 }
@@ -363,6 +370,7 @@ impl TimeInState {
             Activity::Failed => self.failed,
             Activity::Starting => self.starting,
             Activity::Missing => self.missing,
+            Activity::Stopped => self.stopped,
             Activity::Unknown => self.unknown,
         }
     }
@@ -377,6 +385,7 @@ impl TimeInState {
             Activity::Failed => &mut self.failed,
             Activity::Starting => &mut self.starting,
             Activity::Missing => &mut self.missing,
+            Activity::Stopped => &mut self.stopped,
             Activity::Unknown => &mut self.unknown,
         };
         *slot += secs;
@@ -436,7 +445,8 @@ pub struct Timeline {
     pub slot_seconds: f64,
     /// The character of each state, in the order of [`Activity::ALL`].
     pub legend: Vec<Legend>,
-    /// One row per agent whose state the events log knows at some time in the window.
+    /// One row per agent of the team (in team order), then one per other name whose state
+    /// the events log knows at some time in the window.
     pub rows: Vec<TimelineRow>,
 }
 
@@ -504,7 +514,7 @@ pub struct Report {
     pub failures: Failures,
     /// Per agent.
     pub agents: Vec<AgentRow>,
-    /// The timeline (`null` when no agent's state is known).
+    /// The timeline (`null` when no agent's state is known at any time of the window).
     pub timeline: Option<Timeline>,
     /// Queues.
     pub queues: Queues,
@@ -656,7 +666,10 @@ impl Builder {
         // Only these kinds count; skip the others before parsing the whole line (and
         // before numbering it: only counted kinds need a number).
         let kind = line.split(' ').nth(1).unwrap_or("");
-        if !matches!(kind, "state" | "restart" | "death" | "failed") {
+        if !matches!(
+            kind,
+            "state" | "spawn" | "restart" | "death" | "failed" | "limit"
+        ) {
             return;
         }
         if let Some(ev) = events::Event::parse(line) {
@@ -673,22 +686,16 @@ impl Builder {
             return;
         }
         let inside = t >= self.window.from;
-        match ev.kind {
-            events::Kind::State => {
-                let to = ev.get("to").map_or(Activity::Unknown, Activity::parse);
-                let detail: Vec<(String, String)> = ev
-                    .detail
-                    .into_iter()
-                    .filter(|(k, _)| k != "to" && k != "from")
-                    .collect();
-                let change = (t, n, to, detail);
-                let s = self.states.entry(ev.agent).or_default();
-                if inside {
-                    s.inside.push(change);
-                } else if s.before.as_ref().is_none_or(|b| later(&change, b)) {
-                    s.before = Some(change);
-                }
+        if let Some((to, detail)) = state_change(&ev) {
+            let change = (t, n, to, detail);
+            let s = self.states.entry(ev.agent.clone()).or_default();
+            if inside {
+                s.inside.push(change);
+            } else if s.before.as_ref().is_none_or(|b| later(&change, b)) {
+                s.before = Some(change);
             }
+        }
+        match ev.kind {
             events::Kind::Restart if inside => {
                 self.totals.restarts += 1;
                 self.tally(&ev.agent).restarts += 1;
@@ -821,11 +828,13 @@ impl Builder {
         // Per agent and timeline.
         let mut rows = Vec::new();
         let mut lines = Vec::new();
+        let mut any_known = false;
         for name in &names {
             let tally = self.tallies.get(name);
             let states = self.states.get(name);
-            let segments = states.map(|s| segments(s, w)).unwrap_or_default();
+            let segments = segments(states.unwrap_or(&States::default()), w);
             let known = segments.iter().any(|(_, _, a)| *a != Activity::Unknown);
+            any_known |= known;
             let time = known.then(|| {
                 let mut t = TimeInState::default();
                 for (a, b, act) in &segments {
@@ -837,14 +846,16 @@ impl Builder {
             let inbox = self.board.inbox_len(name);
             let busy = tally
                 .is_some_and(|t| t.written + t.received + t.restarts + t.crashes + t.failed > 0);
-            if !(busy || known || now.is_some() || inbox > 0) {
-                continue;
-            }
-            if known {
+            // Every agent of the team has a timeline row (dots when nothing is known of
+            // it); other names only when their state is known.
+            if known || team.contains(name.as_str()) {
                 lines.push(TimelineRow {
                     agent: name.clone(),
                     cells: cells(&segments, w),
                 });
+            }
+            if !(busy || known || now.is_some() || inbox > 0) {
+                continue;
             }
             rows.push(AgentRow {
                 name: name.clone(),
@@ -859,7 +870,7 @@ impl Builder {
                 inbox,
             });
         }
-        let timeline = (!lines.is_empty()).then(|| Timeline {
+        let timeline = any_known.then(|| Timeline {
             slots: SLOTS,
             slot_seconds: w.seconds() as f64 / SLOTS as f64,
             legend: Activity::ALL
@@ -894,6 +905,40 @@ impl Builder {
             },
             malformed: self.malformed,
         }
+    }
+}
+
+/// The state an event puts its agent in, with the details worth showing: `state` events
+/// say it (`to=`); `spawn` and `restart` mean starting, `death` dead (with its status),
+/// `failed` failed, a `limit` event that hit a limit (it has `reset=`) limited, with the
+/// reset time when known. Other events (a resume after a limit, wakes, dispatches) change
+/// nothing by themselves: the `state` events that follow tell.
+fn state_change(ev: &events::Event) -> Option<(Activity, Vec<(String, String)>)> {
+    let keep = |keys: &[&str]| -> Vec<(String, String)> {
+        ev.detail
+            .iter()
+            .filter(|(k, v)| keys.contains(&k.as_str()) && v != "unknown")
+            .cloned()
+            .collect()
+    };
+    match ev.kind {
+        events::Kind::State => {
+            let to = ev.get("to").map_or(Activity::Unknown, Activity::parse);
+            let detail = ev
+                .detail
+                .iter()
+                .filter(|(k, _)| k != "to" && k != "from")
+                .cloned()
+                .collect();
+            Some((to, detail))
+        }
+        events::Kind::Spawn | events::Kind::Restart => Some((Activity::Starting, Vec::new())),
+        events::Kind::Death => Some((Activity::Dead, keep(&["status"]))),
+        events::Kind::Failed => Some((Activity::Failed, keep(&["status"]))),
+        events::Kind::Limit if ev.get("reset").is_some() => {
+            Some((Activity::Limited, keep(&["reset"])))
+        }
+        _ => None,
     }
 }
 

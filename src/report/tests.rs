@@ -157,7 +157,10 @@ fn states_from_events_give_time_timeline_and_now() {
         vec![("reset".to_string(), "05:30".to_string())]
     );
     let tl = r.timeline.unwrap();
-    assert_eq!(tl.rows.len(), 1);
+    // Every agent of the team has a row: B, of whom nothing is known, shows dots.
+    assert_eq!(tl.rows.len(), 2);
+    assert_eq!(tl.rows[1].agent, "B");
+    assert_eq!(tl.rows[1].cells, ".".repeat(SLOTS));
     // 48 slots of 7.5 minutes: idle 8, busy 8, the crash (zero-length dead) shows, ...
     assert_eq!(
         tl.rows[0].cells,
@@ -180,8 +183,56 @@ fn unknown_before_the_first_state() {
     let t = b.time_in_state.unwrap();
     assert_eq!(t.unknown, 3 * 3600);
     assert_eq!(t.busy, 3 * 3600);
-    let row = &r.timeline.unwrap().rows[0];
-    assert_eq!(row.cells, format!("{}{}", ".".repeat(24), "#".repeat(24)));
+    let tl = r.timeline.unwrap();
+    assert_eq!(tl.rows[0].agent, "A");
+    assert_eq!(tl.rows[1].agent, "B");
+    assert_eq!(
+        tl.rows[1].cells,
+        format!("{}{}", ".".repeat(24), "#".repeat(24))
+    );
+}
+
+#[test]
+fn every_event_tells_the_timeline_without_state_events() {
+    // No `state` event at all: what a team without a supervisor's state tracking (or an
+    // older log) leaves. A spawned before the window, crashed, restarted, hit a limit; B
+    // crashed until the supervisor gave up.
+    let ev = "\
+2026-04-10T20:00:00+00:00 spawn A pane=%1
+2026-04-10T20:00:00+00:00 spawn B pane=%2
+2026-04-11T01:00:00+00:00 death A status=1 pane=%1
+2026-04-11T01:00:01+00:00 restart A pane=%1 by=supervisor mode=resume
+2026-04-11T03:00:00+00:00 limit A reset=\"2026-04-11 05:30\" due=05:31:00
+2026-04-11T02:00:00+00:00 death B status=139 pane=%2
+2026-04-11T02:00:00+00:00 failed B crashes=5 window=10m status=139
+";
+    let r = report("", ev, win("2026-04-11 00:00", "2026-04-11 06:00"));
+    let tl = r.timeline.unwrap();
+    let a = &tl.rows[0].cells;
+    let b = &tl.rows[1].cells;
+    // The state before the window (starting, from the spawn) is its last known state.
+    assert_eq!(&a[..8], "++++++++", "{a}");
+    assert_eq!(a.chars().nth(8), Some('x'), "{a}");
+    assert_eq!(&a[9..24], "+".repeat(15), "{a}");
+    assert_eq!(&a[24..], "~".repeat(24), "{a}");
+    assert_eq!(&b[..16], "+".repeat(16), "{b}");
+    assert_eq!(&b[16..], "X".repeat(32), "{b}");
+    let agent_a = &r.agents[0];
+    assert_eq!(agent_a.state, Some(Activity::Limited));
+    assert_eq!(agent_a.crashes, 1);
+    assert_eq!(
+        r.attention.agents[0].detail,
+        vec![("reset".to_string(), "2026-04-11 05:30".to_string())]
+    );
+    assert_eq!(r.agents[1].state, Some(Activity::Failed));
+    // A resume after the limit changes nothing by itself; a stop shows as `=`.
+    let ev2 = format!(
+        "{ev}2026-04-11T04:00:00+00:00 limit A action=resume\n2026-04-11T05:00:00+00:00 state A from=limited to=stopped by=operator\n"
+    );
+    let r = report("", &ev2, win("2026-04-11 00:00", "2026-04-11 06:00"));
+    let a = &r.timeline.unwrap().rows[0].cells;
+    assert_eq!(&a[24..40], "~".repeat(16), "{a}");
+    assert_eq!(&a[40..], "=".repeat(8), "{a}");
 }
 
 #[test]

@@ -370,7 +370,9 @@ pub fn decide(
 
     let reading = read_pane(preset, view.screen, view.title);
     let mut exit_status = None;
-    let (state, source) = if info.state_option == "failed" {
+    let (state, source) = if info.stopped {
+        (State::Stopped, Source::Pane)
+    } else if info.state_option == "failed" {
         (State::Failed, Source::Pane)
     } else if info.dead {
         exit_status = info
@@ -425,8 +427,8 @@ pub fn decide(
     };
     // A draft is read only where the input line means something: not in a menu, not in a
     // dead pane.
-    let typing =
-        !matches!(state, State::Dead | State::Failed) && reading.state != Some(State::Waiting);
+    let typing = !matches!(state, State::Dead | State::Failed | State::Stopped)
+        && reading.state != Some(State::Waiting);
     Decision {
         observation: Observation {
             agent: agent.to_string(),
@@ -477,6 +479,7 @@ mod tests {
             in_mode: false,
             activity,
             state_option: String::new(),
+            stopped: false,
             session: "s".into(),
         }
     }

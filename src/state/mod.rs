@@ -46,13 +46,16 @@ pub enum State {
     Dead,
     /// Crashed too often; the supervisor stopped restarting it.
     Failed,
+    /// Stopped by the operator (`atlas stop`): not a crash, left alone by the supervisor
+    /// until `atlas restart` or `atlas up` brings it back.
+    Stopped,
     /// Running; not told apart (only from [`from_pane`], which reads no screen).
     Running,
 }
 
 impl State {
     /// Every state, in the order of the word list of `atlas signal`'s help.
-    pub const ALL: [State; 9] = [
+    pub const ALL: [State; 10] = [
         State::Missing,
         State::Starting,
         State::Busy,
@@ -61,6 +64,7 @@ impl State {
         State::Limited,
         State::Dead,
         State::Failed,
+        State::Stopped,
         State::Running,
     ];
 
@@ -75,6 +79,7 @@ impl State {
             State::Limited => "limited",
             State::Dead => "dead",
             State::Failed => "failed",
+            State::Stopped => "stopped",
             State::Running => "running",
         }
     }
@@ -103,6 +108,7 @@ impl fmt::Display for State {
 pub fn from_pane(pane: Option<&PaneInfo>) -> State {
     match pane {
         None => State::Missing,
+        Some(p) if p.stopped => State::Stopped,
         Some(p) if p.state_option == "failed" => State::Failed,
         Some(p) if p.dead => State::Dead,
         Some(_) => State::Running,
@@ -113,7 +119,7 @@ pub fn from_pane(pane: Option<&PaneInfo>) -> State {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
-    /// The pane itself (missing, dead, failed).
+    /// The pane itself (missing, dead, failed, stopped).
     Pane,
     /// A preset pattern matched the screen.
     Screen,

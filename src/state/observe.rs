@@ -314,7 +314,7 @@ mod tests {
 
     #[test]
     fn parses_listed_lines_with_memory() {
-        let line = "%3\t@1\tcontent\tOrpheus\t0\t\t\t4242\t0\t1700000000\t\tteam\tabc\t1700000000000\tidle 1700000000000\tbusy 1700000000001 abc";
+        let line = "%3\t@1\tcontent\tOrpheus\t0\t\t\t4242\t0\t1700000000\t\t\tteam\tabc\t1700000000000\tidle 1700000000000\tbusy 1700000000001 abc";
         let l = parse_listed(line).unwrap();
         assert_eq!(l.info.id, "%3");
         assert_eq!(l.memory.screen, Some((0xabc, 1_700_000_000_000)));
@@ -324,7 +324,7 @@ mod tests {
         );
         assert_eq!(l.memory.signal.unwrap().state, super::super::State::Busy);
         // Options unset: empty memory.
-        let bare = "%3\t@1\tcontent\tOrpheus\t0\t\t\t4242\t0\t1700000000\t\tteam\t\t\t\t";
+        let bare = "%3\t@1\tcontent\tOrpheus\t0\t\t\t4242\t0\t1700000000\t\t\tteam\t\t\t\t";
         assert_eq!(parse_listed(bare).unwrap().memory, Memory::default());
     }
 
