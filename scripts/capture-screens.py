@@ -404,7 +404,88 @@ def capture_codex(rig, fx):
     snap("waiting", t)
 
 
-PROGRAMS = {"claude": capture_claude, "codex": capture_codex}
+# -- Gemini CLI ---------------------------------------------------------------------------
+
+GEMINI_INPUT = re.compile(r"^ >   Type your message", re.M)
+
+
+def gemini_idle(rig, t):
+    s = rig.screen(t)
+    return GEMINI_INPUT.search(last_lines(s, 6)) and "esc to cancel" not in s
+
+
+def capture_gemini(rig, fx):
+    def snap(state, t, extra=""):
+        fx.save(state, rig.screen(t), extra, title=rig.title(t))
+
+    t = rig.start("Alpha")
+    rig.wait(t, "the input", lambda s: gemini_idle(rig, t))
+    time.sleep(0.5)
+    snap("idle", t)
+
+    rig.type(t, "refactor the parser into smaller functions")
+    rig.wait(t, "the draft", lambda s: "refactor the parser" in last_lines(s, 6))
+    snap("idle", t, "_draft")
+    rig.key(t, "C-u")
+    rig.wait(t, "an empty input", lambda s: gemini_idle(rig, t))
+
+    rig.send(t, "say hello")
+    rig.wait(t, "the answer", lambda s: "Done: received" in s and gemini_idle(rig, t))
+    snap("idle", t)
+
+    rig.send(t, "write a long answer [[delay 2]] [[stream 10]] [[pause 6]]")
+    rig.wait(t, "the request", lambda s: rig.open_request("Alpha"))
+    time.sleep(0.7)
+    snap("busy", t)
+    rig.wait(t, "streamed words", lambda s: "word3" in s)
+    snap("busy", t)
+    rig.wait(t, "the pause", lambda s: "word20" in s, timeout=20)
+    time.sleep(3)
+    assert rig.open_request("Alpha"), "the answer ended during the pause"
+    snap("busy", t)
+    rig.type(t, "and then summarise it")
+    rig.wait(t, "the draft while busy", lambda s: "and then summarise it" in last_lines(s, 6))
+    snap("busy", t, "_draft")
+    rig.key(t, "Enter")
+    rig.wait(t, "the queued message", lambda s: "Queued" in s)
+    snap("busy", t)
+    rig.wait(t, "both answers", lambda s: s.count("Done: received") >= 2 and gemini_idle(rig, t), timeout=40)
+    snap("idle", t)
+
+    # A command that needs approval (a redirection), then the command running.
+    rig.send(t, "make a file [[bash sleep 6; echo hi > made.txt]]")
+    rig.wait(t, "the approval prompt", lambda s: "Allow execution" in s)
+    time.sleep(0.7)
+    snap("waiting", t)
+    rig.key(t, "Enter")
+    rig.wait(t, "the command running", lambda s: "Allow execution" not in s)
+    time.sleep(1.5)
+    snap("busy", t)
+    rig.wait(t, "the command's end", lambda s: "Ran it" in s and gemini_idle(rig, t), timeout=30)
+    snap("idle", t)
+
+    # A usage limit: its menu (waiting), then "2. Stop": the error with its retry delay.
+    rig.send(t, "keep working [[limit +3600]]")
+    rig.wait(t, "the limit menu", lambda s: "Keep trying" in s)
+    time.sleep(0.7)
+    snap("waiting", t)
+    rig.key(t, "Down")
+    time.sleep(0.3)
+    rig.key(t, "Enter")
+    rig.wait(t, "the limit error", lambda s: "quota" in s.lower() and gemini_idle(rig, t))
+    time.sleep(0.5)
+    s = rig.screen(t)
+    m = re.search(r"retry after (\d+)s", s.replace("\n", " "))
+    snap("limited", t, "_reset-in-%ss" % m.group(1) if m else "")
+
+    # First run in a new folder: the trust menu.
+    t = rig.start("Beta", ask_trust=True)
+    rig.wait(t, "the trust menu", lambda s: "trust the files" in s)
+    time.sleep(0.7)
+    snap("waiting", t)
+
+
+PROGRAMS = {"claude": capture_claude, "codex": capture_codex, "gemini": capture_gemini}
 
 
 def main():

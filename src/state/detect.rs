@@ -146,6 +146,17 @@ pub fn parse_reset(text: &str, now: DateTime<Local>) -> Option<DateTime<Local>> 
         .trim_end_matches('.')
         .trim()
         .to_ascii_lowercase();
+    // A time zone after the time ("7:50 PM UTC", "10:30pm (Europe/Paris)") is the agent's
+    // own, which is atlas's too: dropped.
+    let tz = regex::Regex::new(
+        r"\s*(?:\([^)]*\)|\b(?:utc|gmt|z|[a-z]{2,4}[sd]?t)(?:[+-]\d{1,2}(?::?\d{2})?)?)$",
+    )
+    .ok()?;
+    let t = if t.contains(':') || t.contains("am") || t.contains("pm") {
+        tz.replace(&t, "").trim().to_string()
+    } else {
+        t
+    };
     let dated = regex::Regex::new(
         r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s*(?:(\d{4})\s*,?\s*)?(?:at\s+)?(.+)$",
     )
@@ -548,6 +559,13 @@ mod tests {
         // A date already past this year is next year's.
         assert_eq!(parse_reset("Jan 2, 9:00", now), Some(on(2027, 1, 2, 9, 0)));
         assert_eq!(parse_reset("Feb 30, 9am", now), None);
+        // Gemini CLI: "Access resets at 7:50 PM UTC."; Claude Code: "(Europe/Paris)".
+        assert_eq!(parse_reset("7:50 PM UTC", now), Some(at(19, 50)));
+        assert_eq!(parse_reset("10:30pm (Europe/Paris)", now), Some(at(22, 30)));
+        assert_eq!(
+            parse_reset("Dec 8, 12:49am (UTC)", now),
+            Some(on(2026, 12, 8, 0, 49))
+        );
         assert_eq!(parse_reset("Dec 8, later", now), None);
     }
 

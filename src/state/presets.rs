@@ -132,26 +132,36 @@ const CODEX: Builtin = Builtin {
     starting: &[],
 };
 
-/// Google Gemini CLI (`gemini`).
+/// Google Gemini CLI (`gemini`), from screens of Gemini CLI 0.61.0 captured by
+/// scripts/capture-screens.py (tests/fixtures/screens/gemini@0.61.0_*).
 const GEMINI: Builtin = Builtin {
     name: "gemini",
-    // "⠏ Thinking about the task (esc to cancel, 5s)".
+    // "⠏ Thinking... (esc to cancel, 16s)" for the whole turn, pauses and tool runs included.
     busy: &[r"(?i)\(esc to cancel, [^\n)]*\)"],
     waiting: &[
-        r"(?i)^[│ \t]*(?:Allow execution(?: of[^\n]*)?\?|Apply this change\?|Do you want to proceed\?|Waiting for user confirmation)",
-        r"^[│ \t]*● 1\. (?:Yes|Allow)",
+        r"(?i)^[│ \t]*(?:Allow execution(?: of[^\n]*)?\?|Apply this change\?|Do you want to proceed\?|Waiting for user confirmation|Do you trust the files in this folder\?|Enter Gemini API Key)",
+        // Its menus are boxed lists with the selected option marked: "│ ● 1. Allow once",
+        // "● 1. Keep trying" (a usage limit), "● 1. Trust folder", "● 2. Use Gemini API Key".
+        r"^[│ \t]*● \d+\. [^\n]*(?:\n[^\n]*){0,14}\z",
+        r"(?i)\(Use Enter to select\)",
     ],
+    // The input box: " >   Type your message or @path/to/file" above the workspace footer.
     idle: &[r"^[│ \t]*>[ \t\u{a0}]+[^\n]*(?:\n[^\n]*){0,4}\z"],
     limited: &[
-        r"(?i)(?:quota|limit|capacity)[^\n]*?(?:reset after|resets? (?:at|in)) (?P<reset>\d[0-9:.hms ]*(?:[ap]m)?)",
-        r"(?i)reached your daily [^\n]*quota limit",
-        r"(?i)usage limit reached",
-        r"(?i)exhausted your (?:daily quota|capacity)",
+        // After a usage-limit menu's "2. Stop": "✕ [API Error: You exceeded your current quota
+        // … Suggested retry after 3600s.]" as the last message (only its own indented lines,
+        // its "ℹ" note, the rule and the input box below it).
+        r"(?i)^✕ \[API Error:[^\n]*(?:quota|rate.?limit|usage limit|exhausted)[^\n]*(?:\n[ \tℹ─│][^\n]*|\n)*?\n[ \t]+Suggested retry after (?P<reset>\d+(?:\.\d+)?s)[^\n]*(?:\n[ \tℹ─│][^\n]*|\n)*\z",
+        r"(?i)^✕ \[API Error:[^\n]*(?:quota|rate.?limit|usage limit|exhausted)[^\n]*(?:\n[ \tℹ─│][^\n]*|\n)*\z",
+        r"(?i)(?:quota|limit|capacity)[^\n]*?(?:reset after|resets? (?:at|in)) (?P<reset>\d[0-9:.hms ]*(?:[ap]m)?)[^\n]*(?:\n[^\n]*){0,6}\z",
     ],
     input: r"^[│ \t]*>[ \t\u{a0}]+(?:Type your message or @path/to/file[ \t]*(?:│[ \t]*)?$|(?P<draft>[^\n]*?)[ \t]*(?:│[ \t]*)?$)",
+    // An Enter within ~10 ms of the text is not a submit.
     submit_delay: "150ms",
+    // Enter while it works queues the message ("Queued (press ↑ to edit):").
     queue_key: "Enter",
-    busy_title: &[],
+    // The pane title: "✦  Working… (cwd)" while it works, "◇  Ready (cwd)" when not.
+    busy_title: &[r"^✦ "],
     starting: &[],
 };
 

@@ -279,6 +279,14 @@ pub fn setup(
     }
 }
 
+/// The `XDG_CACHE_HOME` the tests give atlas: in target/ (its folders are not writable by
+/// others, as Gemini CLI requires of hook settings files).
+pub fn cache_home() -> PathBuf {
+    let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join("atlas-cache");
+    let _ = std::fs::create_dir_all(&p);
+    p
+}
+
 /// A TOML string.
 pub fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
@@ -387,7 +395,11 @@ impl RealTeam {
 
     /// An atlas command in the team's folder, on its server.
     pub fn atlas(&self) -> Command {
-        self.server.atlas(self.dir.path())
+        let mut c = self.server.atlas(self.dir.path());
+        // Hook settings files (Gemini CLI's) go under target/, not the user's own cache; it
+        // must be a folder no other user can write (not /tmp).
+        c.env("XDG_CACHE_HOME", cache_home());
+        c
     }
 
     /// `atlas ls --json`.
