@@ -93,6 +93,9 @@ class Rig:
     def screen(self, target):
         return self.tmux("capture-pane", "-p", "-J", "-t", target)
 
+    def cursor(self, target):
+        return self.tmux("display-message", "-p", "-t", target, "#{cursor_flag}").strip()
+
     def title(self, target):
         return self.tmux("display-message", "-p", "-t", target, "#{pane_title}").rstrip("\n")
 
@@ -153,7 +156,7 @@ class Fixtures:
         self.counts = {}
         self.written = []
 
-    def save(self, state, screen, extra="", title=None):
+    def save(self, state, screen, extra="", title=None, cursor=None):
         """Write a fixture; `title`: the pane's title then, kept beside it in NAME.title (a
         program may say it works in its title)."""
         n = self.counts.get(state, 0) + 1
@@ -167,6 +170,9 @@ class Fixtures:
         if title:
             with open(os.path.join(self.out, name[:-4] + ".title"), "w") as f:
                 f.write(title + "\n")
+        if cursor is not None:
+            with open(os.path.join(self.out, name[:-4] + ".cursor"), "w") as f:
+                f.write(cursor + "\n")
         self.written.append(name)
         print("wrote", name, file=sys.stderr)
 
@@ -485,7 +491,82 @@ def capture_gemini(rig, fx):
     snap("waiting", t)
 
 
-PROGRAMS = {"claude": capture_claude, "codex": capture_codex, "gemini": capture_gemini}
+# -- Aider --------------------------------------------------------------------------------
+
+AIDER_PROMPT = re.compile(r"^─{8,}\n> ", re.M)
+
+
+def aider_idle(rig, t):
+    s = rig.screen(t)
+    return AIDER_PROMPT.search(last_lines(s, 3)) and rig.cursor(t) == "1"
+
+
+def capture_aider(rig, fx):
+    def snap(state, t, extra=""):
+        fx.save(state, rig.screen(t), extra, cursor=rig.cursor(t))
+
+    t = rig.start("Alpha")
+    rig.wait(t, "the prompt", lambda s: aider_idle(rig, t))
+    snap("idle", t)
+
+    rig.type(t, "refactor the parser into smaller functions")
+    rig.wait(t, "the draft", lambda s: "refactor the parser" in last_lines(s, 3))
+    snap("idle", t, "_draft")
+    rig.key(t, "C-u")
+    rig.wait(t, "an empty prompt", lambda s: aider_idle(rig, t) and "refactor" not in last_lines(s, 2))
+
+    rig.send(t, "say hello")
+    rig.wait(t, "the answer", lambda s: "Done: received" in s and aider_idle(rig, t))
+    snap("idle", t)
+
+    # A long answer: waiting for the first token, streaming, paused mid-answer; a line of its
+    # answer that looks like a prompt ("x->y maps each key").
+    rig.send(t, "write a long answer [[delay 2]] [[stream 8]] [[pause 6]] [[reply x->y maps each key]]")
+    rig.wait(t, "the request", lambda s: rig.open_request("Alpha"))
+    time.sleep(1.0)
+    snap("busy", t)
+    rig.wait(t, "streamed words", lambda s: "word3" in s)
+    snap("busy", t)
+    rig.wait(t, "the pause", lambda s: "word16" in s, timeout=20)
+    time.sleep(3)
+    assert rig.open_request("Alpha"), "the answer ended during the pause"
+    snap("busy", t)
+    rig.wait(t, "the prompt-like line", lambda s: "x->y maps each key" in s, timeout=30)
+    if rig.open_request("Alpha"):
+        snap("busy", t)
+    rig.wait(t, "the end of the answer", lambda s: aider_idle(rig, t), timeout=30)
+    snap("idle", t)
+
+    # Questions: running a shell command, adding its output, adding a file.
+    rig.send(t, "make a file [[bash echo hi > made.txt; echo wrote]]")
+    rig.wait(t, "the question", lambda s: "Run shell command?" in s)
+    time.sleep(0.5)
+    snap("waiting", t)
+    rig.key(t, "Enter")
+    rig.wait(t, "the next question", lambda s: "Add command output" in s)
+    time.sleep(0.5)
+    snap("waiting", t)
+    rig.key(t, "Enter")
+    rig.wait(t, "the prompt again", lambda s: aider_idle(rig, t))
+
+    # A rate limit it retries by itself, then a hard usage limit.
+    rig.send(t, "again [[ratelimit 4]]")
+    s = rig.wait(t, "the retry", lambda s: re.search(r"Retrying in [\d.]+ seconds\.\.\.\s*\n\s*\S", s), timeout=40)
+    m = re.findall(r"Retrying in ([\d.]+) seconds", s)
+    snap("limited", t, "_reset-in-%ss" % m[-1])
+    rig.wait(t, "the prompt after the retries", lambda s: aider_idle(rig, t), timeout=240)
+    snap("limited", t)
+    rig.send(t, "more [[limit +3600]]")
+    rig.wait(t, "the credits error", lambda s: "credits" in s and aider_idle(rig, t), timeout=60)
+    snap("limited", t)
+
+
+PROGRAMS = {
+    "claude": capture_claude,
+    "codex": capture_codex,
+    "gemini": capture_gemini,
+    "aider": capture_aider,
+}
 
 
 def main():

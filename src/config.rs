@@ -105,6 +105,8 @@ pub struct PresetSpec {
     pub queue_key: Option<String>,
     /// Regexes over the pane's title (which the program may set) that mean it is working.
     pub busy_title: Option<Vec<String>>,
+    /// Whether the pane's cursor hidden (`#{cursor_flag}` 0) means it is working.
+    pub busy_cursor_hidden: Option<bool>,
 }
 
 /// The values `queue_key` may take.
@@ -125,6 +127,7 @@ impl PresetSpec {
                 .or_else(|| self.submit_delay.clone()),
             queue_key: over.queue_key.clone().or_else(|| self.queue_key.clone()),
             busy_title: over.busy_title.clone().or_else(|| self.busy_title.clone()),
+            busy_cursor_hidden: over.busy_cursor_hidden.or(self.busy_cursor_hidden),
         }
     }
 
@@ -369,6 +372,7 @@ struct RawDefaults {
     submit_delay: Option<Spanned<DurationValue>>,
     queue_key: Option<String>,
     busy_title: Option<Vec<String>>,
+    busy_cursor_hidden: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -401,6 +405,7 @@ struct RawAgent {
     submit_delay: Option<Spanned<DurationValue>>,
     queue_key: Option<String>,
     busy_title: Option<Vec<String>>,
+    busy_cursor_hidden: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -464,6 +469,7 @@ macro_rules! preset_keys {
                     submit_delay: self.submit_delay.as_ref().map(|s| s.get_ref().0.clone()),
                     queue_key: self.queue_key.clone(),
                     busy_title: self.busy_title.clone(),
+                    busy_cursor_hidden: self.busy_cursor_hidden,
                 }
             }
         }

@@ -628,8 +628,9 @@ impl Submission {
 }
 
 /// Read one look for the machine.
-fn seen(preset: &Preset, screen: &str, title: &str, dead: bool) -> Seen {
-    let r = read_pane(preset, screen, title);
+fn seen(preset: &Preset, look: &crate::state::observe::Look) -> Seen {
+    let (screen, dead) = (look.screen.as_str(), look.dead);
+    let r = read_pane(preset, screen, &look.title, look.cursor);
     Seen {
         hash: screen_hash(screen),
         dead,
@@ -949,9 +950,7 @@ fn deliver_locked(
                 still.push(j);
                 continue;
             };
-            let step = j
-                .machine
-                .step(&seen(j.preset, &l.screen, &l.title, l.dead), now);
+            let step = j.machine.step(&seen(j.preset, l), now);
             let agent = j.agent.name.clone();
             let done = match step {
                 Step::Wait => None,

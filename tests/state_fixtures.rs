@@ -2,7 +2,7 @@
 //! (and reset time, and draft) its file name says.
 //!
 //! File names: `<preset>[@<version>]_<state>_<n>[_reset-HHMM | _reset-MMDD-HHMM |
-//! _reset-in-<secs>s][_draft].txt` — `@<version>` on screens captured from the real program
+//! _reset-in-<secs>s][_draft].txt` (secs may have a fraction: `reset-in-0.2s`) — `@<version>` on screens captured from the real program
 //! by scripts/capture-screens.py. The state is what a fresh observer decides on first sight
 //! (an unrecognised screen is `busy` then, by the stillness rule). Times are checked against
 //! a fixed "now" of 2026-04-11 10:00 local.
@@ -24,6 +24,8 @@ struct Fixture {
     screen: String,
     /// The pane's title when captured (NAME.title beside the screen), if kept.
     title: String,
+    /// Whether the cursor was visible (NAME.cursor: 0 or 1; visible when not kept).
+    cursor: bool,
 }
 
 fn now() -> DateTime<Local> {
@@ -91,7 +93,8 @@ fn fixtures() -> Vec<Fixture> {
                 .strip_prefix("reset-in-")
                 .and_then(|s| s.strip_suffix('s'))
             {
-                reset = Some(now() + chrono::Duration::seconds(secs.parse().unwrap()));
+                let secs: f64 = secs.parse().unwrap();
+                reset = Some(now() + chrono::Duration::milliseconds((secs * 1000.0) as i64));
             } else if let Some((mmdd, hhmm)) =
                 extra.strip_prefix("reset-").and_then(|s| s.split_once('-'))
             {
@@ -110,6 +113,9 @@ fn fixtures() -> Vec<Fixture> {
             reset,
             draft,
             screen: std::fs::read_to_string(&path).unwrap(),
+            cursor: std::fs::read_to_string(path.with_extension("cursor"))
+                .map(|c| c.trim() != "0")
+                .unwrap_or(true),
             title: std::fs::read_to_string(path.with_extension("title"))
                 .map(|t| t.trim_end_matches('\n').to_string())
                 .unwrap_or_default(),
@@ -156,6 +162,7 @@ fn every_preset_reads_its_fixtures() {
                 info: &info,
                 screen: &f.screen,
                 title: &f.title,
+                cursor: f.cursor,
                 memory: Memory::default(),
             };
             let obs = detect::decide("A", "w", Some(&view), &preset, now()).observation;

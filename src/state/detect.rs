@@ -120,17 +120,25 @@ pub fn read_screen(preset: &Preset, screen: &str) -> Reading {
     r
 }
 
-/// Read a pane: its screen with [`read_screen`], and its title — a title the preset's
-/// `busy_title` patterns match means busy, unless the screen shows a menu, a limit, or a
-/// program still starting.
-pub fn read_pane(preset: &Preset, screen: &str, title: &str) -> Reading {
+/// Read a pane: its screen with [`read_screen`], its title and its cursor — a title the
+/// preset's `busy_title` patterns match, or a hidden cursor where the preset says
+/// `busy_cursor_hidden`, means busy, unless the screen shows a menu, a limit, or a program
+/// still starting.
+pub fn read_pane(preset: &Preset, screen: &str, title: &str, cursor: bool) -> Reading {
     let mut r = read_screen(preset, screen);
     let decided = matches!(
         r.state,
         Some(State::Waiting | State::Limited | State::Starting)
     );
-    if !decided && preset.busy_title.iter().any(|re| re.is_match(title)) {
+    let title_busy = preset.busy_title.iter().any(|re| re.is_match(title));
+    let cursor_busy = preset.busy_cursor_hidden && !cursor;
+    if !decided && (title_busy || cursor_busy) {
         r.state = Some(State::Busy);
+        if cursor_busy {
+            // What looks like an input line while it works is its own output.
+            r.draft = None;
+            r.input_visible = false;
+        }
     }
     r
 }
@@ -307,6 +315,8 @@ pub struct PaneView<'a> {
     pub screen: &'a str,
     /// The pane's title (a program may set it: Codex puts a spinner in it while it works).
     pub title: &'a str,
+    /// Whether the pane's cursor is visible (Aider hides it while it works).
+    pub cursor: bool,
     /// The memory read from its options.
     pub memory: Memory,
 }
@@ -379,7 +389,7 @@ pub fn decide(
         }
     };
 
-    let reading = read_pane(preset, view.screen, view.title);
+    let reading = read_pane(preset, view.screen, view.title, view.cursor);
     let mut exit_status = None;
     let (state, source) = if info.stopped {
         (State::Stopped, Source::Pane)
@@ -605,6 +615,7 @@ mod tests {
             info: &info,
             screen,
             title: "",
+            cursor: true,
             memory: Memory::default(),
         };
         let d = decide("A", "w", Some(&view), &preset, now);
@@ -619,6 +630,7 @@ mod tests {
             info: &info,
             screen,
             title: "",
+            cursor: true,
             memory: mem,
         };
         assert_eq!(
@@ -633,6 +645,7 @@ mod tests {
             info: &quiet,
             screen: "other",
             title: "",
+            cursor: true,
             memory: mem,
         };
         assert_eq!(
@@ -662,6 +675,7 @@ mod tests {
             info: &info,
             screen,
             title: "",
+            cursor: true,
             memory: mem,
         };
         let d = decide("A", "w", Some(&view), &preset, now);
@@ -672,6 +686,7 @@ mod tests {
             info: &info,
             screen: "demo> x\ndemo> ",
             title: "",
+            cursor: true,
             memory: mem,
         };
         let d = decide("A", "w", Some(&view), &preset, now);
@@ -690,6 +705,7 @@ mod tests {
             info: &info,
             screen: menu,
             title: "",
+            cursor: true,
             memory: mem,
         };
         assert_eq!(
@@ -713,6 +729,7 @@ mod tests {
             info: &info,
             screen,
             title: "",
+            cursor: true,
             memory: mem,
         };
         let d = decide("A", "w", Some(&view), &preset, at(10, 0));
@@ -736,6 +753,7 @@ mod tests {
             info: &info,
             screen: "demo> ",
             title: "",
+            cursor: true,
             memory: Memory::default(),
         };
         let d = decide("A", "w", Some(&view), &preset, now);
@@ -756,6 +774,7 @@ mod tests {
             info: &info,
             screen: "demo> ",
             title: "",
+            cursor: true,
             memory: mem,
         };
         let d = decide("A", "w", Some(&view), &preset, now);

@@ -110,6 +110,9 @@ pub struct Look {
     pub dead: bool,
     /// The pane's title.
     pub title: String,
+    /// Whether the pane's cursor is visible (`#{cursor_flag}`; many TUIs hide it while they
+    /// work).
+    pub cursor: bool,
 }
 
 /// Capture several panes in one tmux invocation; pane id → screen (and death, and title).
@@ -132,7 +135,7 @@ pub fn look_many(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, Look>, T
             "-p",
             "-t",
             *p,
-            format!("{marker}#{{pane_dead}} #{{pane_title}}")
+            format!("{marker}#{{pane_dead}} #{{cursor_flag}} #{{pane_title}}")
         ]);
     }
     let text = tmux.run_batch(&cmds)?;
@@ -140,14 +143,20 @@ pub fn look_many(tmux: &Tmux, panes: &[&str]) -> Result<HashMap<String, Look>, T
     let mut current = String::new();
     for line in text.split_inclusive('\n') {
         if let Some(rest) = line.trim_end_matches('\n').strip_prefix(&marker) {
-            let (flag, title) = rest.split_once(' ').unwrap_or((rest, ""));
+            let mut f = rest.splitn(3, ' ');
+            let (dead, cursor, title) = (
+                f.next().unwrap_or(""),
+                f.next().unwrap_or("1"),
+                f.next().unwrap_or(""),
+            );
             if let Some(p) = it.next() {
                 out.insert(
                     (*p).to_string(),
                     Look {
                         screen: std::mem::take(&mut current),
-                        dead: flag == "1",
+                        dead: dead == "1",
                         title: title.to_string(),
+                        cursor: cursor != "0",
                     },
                 );
             }
@@ -278,6 +287,7 @@ pub fn observe_agents(
                 info: &l.info,
                 screen: look.screen.as_str(),
                 title: look.title.as_str(),
+                cursor: look.cursor,
                 memory: l.memory,
             })
         });

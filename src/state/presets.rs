@@ -35,6 +35,8 @@ struct Builtin {
     queue_key: &'static str,
     /// Pane titles (set by the program) that mean it works.
     busy_title: List,
+    /// Whether a hidden cursor means it works.
+    busy_cursor_hidden: bool,
     /// Screens of a program still starting (not overridable; not part of PresetSpec).
     starting: List,
 }
@@ -91,6 +93,7 @@ const CLAUDE: Builtin = Builtin {
     submit_delay: "200ms",
     queue_key: "Enter",
     busy_title: &[],
+    busy_cursor_hidden: false,
     starting: &[],
 };
 
@@ -129,6 +132,7 @@ const CODEX: Builtin = Builtin {
     queue_key: "Tab",
     // The pane title starts with a braille spinner while it works ("⠴ Fake title | work").
     busy_title: &[r"^[\u{2800}-\u{28ff}] "],
+    busy_cursor_hidden: false,
     starting: &[],
 };
 
@@ -162,23 +166,37 @@ const GEMINI: Builtin = Builtin {
     queue_key: "Enter",
     // The pane title: "✦  Working… (cwd)" while it works, "◇  Ready (cwd)" when not.
     busy_title: &[r"^✦ "],
+    busy_cursor_hidden: false,
     starting: &[],
 };
 
-/// Aider (`aider`).
+/// Aider (`aider`), from screens of Aider 0.86.2 captured by scripts/capture-screens.py
+/// (tests/fixtures/screens/aider@0.86.2_*).
 const AIDER: Builtin = Builtin {
     name: "aider",
+    // "░█  Waiting for openai/fake" before the first token; while the answer streams or pauses
+    // only the hidden cursor says it works (busy_cursor_hidden).
     busy: &[r"(?i)^[^\n]*Waiting for [^\n]*\z"],
+    // "Run shell command? (Y)es/(N)o/(D)on't ask again [Yes]:", "Add file to the chat? …".
     waiting: &[r"(?i)\(Y\)es/\(N\)o[^\n]*\z"],
-    idle: &[r"^(?:[a-z-]+)?>[ \t\u{a0}]?[^\n]*\z"],
+    // The prompt: a line "> " (or "ask> ", "architect> " …) right below a rule; a pasted
+    // draft adds "> " lines below it.
+    idle: &[r"^─{8,}\n(?:[a-z-]+)?>(?:[ \t\u{a0}][^\n]*)?(?:\n>[ \t\u{a0}][^\n]*)*\z"],
     limited: &[
-        r"(?i)RateLimitError[^\n]*(?:\n[^\n]*){0,8}\z",
-        r"(?i)(?:quota|rate limit) exceeded[^\n]*(?:\n[^\n]*){0,8}\z",
+        // A rate limit it waits out by itself: "litellm.RateLimitError: …", "The API provider
+        // has rate limited you. …", "Retrying in 32.0 seconds...", its spinner below.
+        r"(?i)Retrying in (?P<reset>\d+(?:\.\d+)? seconds?)\.\.\.[ \t]*(?:\n[^\n]*)?\z",
+        // When it gave up, or a hard limit ("Insufficient credits with the API provider"),
+        // as the last message above the prompt: no reset time.
+        r"(?i)^(?:The API provider has rate limited you|Insufficient credits with the API provider|[^\n]*(?:RateLimitError|quota exceeded|rate limit exceeded))[^\n]*(?:\n[ \t]*)*\n─{8,}[^\n]*\n(?:[a-z-]+)?>[^\n]*\z",
     ],
-    input: r"^(?:[a-z-]+)?>[ \t\u{a0}]?(?P<draft>[^\n]*)\z",
+    input: r"^─{8,}\n(?:[a-z-]+)?>[ \t\u{a0}]?(?P<draft>[^\n]*)\z",
     submit_delay: "100ms",
+    // Text typed while it works is not shown, and an Enter in it is a prompt of its own after
+    // the answer: atlas never types into a busy Aider (it refuses, or waits with --when-idle).
     queue_key: "",
     busy_title: &[],
+    busy_cursor_hidden: true,
     starting: &[],
 };
 
@@ -194,6 +212,7 @@ const SHELL: Builtin = Builtin {
     submit_delay: "50ms",
     queue_key: "",
     busy_title: &[],
+    busy_cursor_hidden: false,
     starting: &[],
 };
 
@@ -214,6 +233,7 @@ const DEMO: Builtin = Builtin {
     submit_delay: "100ms",
     queue_key: "",
     busy_title: &[],
+    busy_cursor_hidden: false,
     starting: &[r"^Starting demo agent…[^\n]*\z"],
 };
 
@@ -236,6 +256,7 @@ pub fn builtin(name: &str) -> Option<PresetSpec> {
         submit_delay: Some(b.submit_delay.to_string()),
         queue_key: Some(b.queue_key.to_string()),
         busy_title: Some(strings(b.busy_title)),
+        busy_cursor_hidden: Some(b.busy_cursor_hidden),
     })
 }
 
@@ -263,6 +284,8 @@ pub struct Preset {
     pub queue_key: Option<String>,
     /// Pane titles that mean the program works.
     pub busy_title: Vec<Regex>,
+    /// Whether a hidden cursor means the program works.
+    pub busy_cursor_hidden: bool,
 }
 
 fn compile(pattern: &str, what: &str, preset: &str) -> anyhow::Result<Regex> {
@@ -313,6 +336,7 @@ impl Preset {
             submit_delay,
             queue_key: spec.queue_key.clone().filter(|k| !k.is_empty()),
             busy_title: compile_all(&spec.busy_title, "busy_title", name)?,
+            busy_cursor_hidden: spec.busy_cursor_hidden.unwrap_or(false),
         })
     }
 
@@ -365,6 +389,9 @@ mod tests {
             list(&mut out, "idle", b.idle);
             if !b.busy_title.is_empty() {
                 list(&mut out, "busy_title", b.busy_title);
+            }
+            if b.busy_cursor_hidden {
+                out.push_str("- `busy_cursor_hidden`: true (a hidden cursor means busy)\n");
             }
             out.push_str(&format!("- `input`:\n  - `` {} ``\n", b.input));
             out.push_str(&format!("- `submit_delay`: {}\n", b.submit_delay));
