@@ -337,7 +337,7 @@ struct RawDefaults {
 #[serde(deny_unknown_fields)]
 struct RawWindow {
     name: Spanned<String>,
-    layout: Option<String>,
+    layout: Option<Spanned<String>>,
     agents: Option<Vec<Spanned<RawAgent>>>,
 }
 
@@ -400,13 +400,19 @@ preset_keys!(RawDefaults, RawAgent);
 
 // ---------------------------------------------------------------------------------------
 
-/// Whether `name` is a valid agent or window name: 1–32 letters, digits, `_` or `-`.
+/// Whether `name` is a valid agent or window name: 1–32 letters, digits, `_` or `-`, not
+/// starting with `-` (such a name would be read as a flag: `atlas peek -x`, and the
+/// `atlas pipe-log --agent -x` that logs its pane would fail without a word).
 pub fn valid_name(name: &str) -> bool {
     (1..=32).contains(&name.len())
+        && !name.starts_with('-')
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
+
+/// What a valid name is, for messages.
+pub const NAME_RULE: &str = "expected 1-32 letters, digits, `_` or `-`, not starting with `-`";
 
 /// Why a tmux session name cannot be used, if it cannot.
 pub fn session_name_problem(name: &str) -> Option<String> {
@@ -421,6 +427,13 @@ pub fn session_name_problem(name: &str) -> Option<String> {
     }
     if name.chars().any(char::is_control) {
         return Some("the session name contains a control character".into());
+    }
+    if name.contains('#') {
+        return Some(format!(
+            "the session name `{name}` contains `#`, which tmux expands as a format when it \
+             makes the session (`#{{…}}` is replaced, `#(…)` runs a command); choose a name \
+             without `#`"
+        ));
     }
     if name.starts_with(['$', '@', '%', '=', '~', '{', '-']) {
         return Some(format!(
@@ -509,9 +522,7 @@ impl Validator<'_> {
         if !valid_name(n) {
             self.at(
                 name.span(),
-                format!(
-                    "the {kind} name `{n}` is not valid; expected 1-32 letters, digits, `_` or `-`"
-                ),
+                format!("the {kind} name `{n}` is not valid; {NAME_RULE}"),
             );
             return false;
         }
@@ -617,6 +628,30 @@ impl Validator<'_> {
                 normalize(&dir.join(p))
             }
         };
+        // The config's path is handed to tmux (`@atlas_config`, read back line by line) and
+        // to every agent (`ATLAS_CONFIG`): it must survive both unchanged.
+        match path.to_str() {
+            None => self.problems.push(Problem {
+                line: 1,
+                column: 1,
+                message: format!(
+                    "the config's path {} is not valid UTF-8, which tmux cannot carry; move \
+                     the team to a folder whose path is",
+                    path.display()
+                ),
+            }),
+            Some(p) if p.chars().any(char::is_control) => self.problems.push(Problem {
+                line: 1,
+                column: 1,
+                message: format!(
+                    "the config's path {} contains a control character (a tab or a line \
+                     break), which tmux cannot carry; move the team to a folder whose path \
+                     has none",
+                    p.escape_debug()
+                ),
+            }),
+            Some(_) => {}
+        }
         let t = raw.team.unwrap_or_default();
         let session = match &t.session {
             Some(s) => {
@@ -633,7 +668,7 @@ impl Validator<'_> {
                     self.at(
                         o.span(),
                         format!(
-                            "the operator name `{}` is not valid; expected 1-32 letters, digits, `_` or `-`",
+                            "the operator name `{}` is not valid; {NAME_RULE}",
                             o.get_ref()
                         ),
                     );
@@ -650,7 +685,7 @@ impl Validator<'_> {
                 self.at(
                     name.span(),
                     format!(
-                        "the preset name `{}` is not valid; expected 1-32 letters, digits, `_` or `-`",
+                        "the preset name `{}` is not valid; {NAME_RULE}",
                         name.get_ref()
                     ),
                 );
@@ -790,9 +825,20 @@ impl Validator<'_> {
                     restart,
                 });
             }
+            let layout = match w.layout {
+                Some(l) => {
+                    // tmux 3.3a crashes on a layout it cannot read: checked here, for
+                    // `check` and `up` alike.
+                    if let Err(e) = crate::tmux_value::check_layout(l.get_ref(), agents.len()) {
+                        self.at(l.span(), format!("window `{wname}`: {e}"));
+                    }
+                    l.into_inner()
+                }
+                None => "main-vertical".into(),
+            };
             windows.push(Window {
                 name: wname,
-                layout: w.layout.unwrap_or_else(|| "main-vertical".into()),
+                layout,
                 agents,
             });
         }

@@ -118,7 +118,8 @@ fn env_args(agent: &Agent, team: &Team) -> Vec<String> {
 fn spawn_args(agent: &Agent, team: &Team, opts: &UpOptions) -> Vec<String> {
     let mut args = vec!["-P".to_string(), "-F".into(), "#{pane_id}".into()];
     args.push("-c".into());
-    args.push(agent.cwd.to_string_lossy().into_owned());
+    // tmux expands `-c` as a format.
+    args.push(escape::tmux_format(&agent.cwd.to_string_lossy()));
     args.extend(env_args(agent, team));
     args.push("--".into());
     args.extend(pane_argv(&agent.command, opts.atlas_exe));
@@ -274,7 +275,7 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
                     "-t",
                     p.id.as_str(),
                     "-c",
-                    team.dir.to_string_lossy(),
+                    escape::tmux_format(&team.dir.to_string_lossy()),
                     "--"
                 ];
                 c.extend(supervisor_argv(team, opts));
@@ -292,7 +293,7 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
                     "-F",
                     "#{pane_id}",
                     "-c",
-                    team.dir.to_string_lossy(),
+                    escape::tmux_format(&team.dir.to_string_lossy()),
                     "--"
                 ];
                 c.extend(supervisor_argv(team, opts));

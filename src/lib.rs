@@ -24,3 +24,4 @@ pub mod state;
 pub mod status;
 pub mod supervisor;
 pub mod tmux;
+pub mod tmux_value;

@@ -159,6 +159,8 @@ fn bad_names_are_refused() {
         "x:y",
         "ünï",
         "abcdefghijabcdefghijabcdefghijabc",
+        "-x",
+        "--help",
     ] {
         let e = parse_err(&format!(
             "[defaults]\ncommand = \"x\"\n[[windows]]\nname = \"w\"\nagents = [{{ name = \"{bad}\" }}]\n"
@@ -258,7 +260,21 @@ fn bad_values_are_refused() {
 
 #[test]
 fn session_names_tmux_cannot_use_are_refused() {
-    for bad in ["a.b", "a:b", "", "-x", "$1"] {
+    for bad in [
+        "a.b",
+        "a:b",
+        "",
+        "-x",
+        "$1",
+        "a#{pid}",
+        "#(touch x)",
+        "=x",
+        "@1",
+        "%1",
+        "{last}",
+        "~x",
+        "tab\\tx",
+    ] {
         let e = parse_err(&format!("[team]\nsession = \"{bad}\"\n{BASE}"));
         assert!(e.to_string().contains("session name"), "{bad}: {e}");
         assert_eq!(e.problems[0].line, 2);
@@ -329,4 +345,46 @@ fn discovery_finds_the_nearest_parent() {
         discover(Some(Path::new("x/../my.toml")), &sub),
         Some(sub.join("my.toml"))
     );
+}
+
+#[test]
+fn layouts_tmux_cannot_read_are_refused_with_their_place() {
+    // `grid` crashes the tmux 3.3a server: refused before tmux sees it.
+    let p = one_problem(&format!(
+        "{BASE}\n[[windows]]\nname = \"w\"\nlayout = \"grid\"\nagents = [{{ name = \"A\" }}]\n"
+    ));
+    assert_eq!((p.line, p.column), (15, 10), "{p:?}");
+    assert!(
+        p.message
+            .contains("window `w`: layout `grid` is not a tmux layout"),
+        "{p:?}"
+    );
+    for name in crate::tmux_value::LAYOUT_NAMES {
+        assert!(p.message.contains(name), "{p:?}");
+    }
+    // A layout string: checked, with its checksum.
+    let two = crate::tmux_value::with_checksum("100x30,0,0{50x30,0,0,49x30,51,0}");
+    let text = |layout: &str, agents: &str| {
+        format!("{BASE}\n[[windows]]\nname = \"w\"\nlayout = \"{layout}\"\nagents = [{agents}]\n")
+    };
+    let t = parse_ok(&text(&two, "{ name = \"A\" }, { name = \"B\" }"));
+    assert_eq!(t.window("w").unwrap().layout, two);
+    let p = one_problem(&text(
+        &two,
+        "{ name = \"A\" }, { name = \"B\" }, { name = \"C\" }",
+    ));
+    assert!(
+        p.message.contains("room for 2 panes but the window has 3"),
+        "{p:?}"
+    );
+    let mut bad = two.clone();
+    bad.replace_range(..4, "0000");
+    let p = one_problem(&text(&bad, "{ name = \"A\" }"));
+    assert!(p.message.contains("checksum is `0000`"), "{p:?}");
+}
+
+#[test]
+fn a_config_path_tmux_cannot_carry_is_refused() {
+    let e = parse(BASE, Path::new("/te\nam/atlas.toml"), &|_| true).unwrap_err();
+    assert!(e.to_string().contains("control character"), "{e}");
 }
