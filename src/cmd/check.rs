@@ -14,7 +14,7 @@ use crate::error::Exit;
 pub fn run(ctx: &Ctx) -> Result<Exit> {
     let team = ctx.team_checked()?;
     for w in &team.warnings {
-        eprintln!("atlas: warning: {w}");
+        crate::errln!("atlas: warning: {w}");
     }
     let mut out = std::io::stdout().lock();
     let agents = team.agents().count();

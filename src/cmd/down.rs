@@ -11,11 +11,11 @@ use crate::tmux::exact_session;
 pub fn run(ctx: &Ctx) -> Result<Exit> {
     let team = ctx.team()?;
     if !ctx.tmux.has_session(&team.session)? {
-        println!("the session `{}` is not running", team.session);
+        crate::outln!("the session `{}` is not running", team.session)?;
         return Ok(Exit::Success);
     }
     ctx.tmux
         .run(&tcmd!["kill-session", "-t", exact_session(&team.session)])?;
-    println!("stopped session `{}`", team.session);
+    crate::outln!("stopped session `{}`", team.session)?;
     Ok(Exit::Success)
 }

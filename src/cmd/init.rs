@@ -123,9 +123,9 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<Exit> {
     // Never write a config atlas itself would refuse.
     config::parse(&text, &path, &|_| true)?;
     write_atomic(&path, &text)?;
-    println!("wrote {}", path.display());
+    crate::outln!("wrote {}", path.display())?;
     let quoted = crate::escape::sh_quote(&path.to_string_lossy());
-    println!("start the team with: atlas up --config {quoted} --attach");
+    crate::outln!("start the team with: atlas up --config {quoted} --attach")?;
     Ok(Exit::Success)
 }
 

@@ -94,7 +94,7 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
     ) {
         Ok((board, _)) => board.inbox_counts(),
         Err(e) => {
-            eprintln!(
+            crate::errln!(
                 "atlas: cannot read the coordination file {}: {e}; inbox counts shown as 0",
                 team.coordination.display()
             );
@@ -107,7 +107,7 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
             .iter()
             .map(|o| row(o, inbox(&o.agent)))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&rows)?)?;
         return Ok(Exit::Success);
     }
     let width = observations
@@ -122,12 +122,16 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
         .max()
         .unwrap_or(6)
         .max(6);
-    println!(
+    crate::outln!(
         "{:<width$}  {:<wwidth$}  {:<5}  {:<24}  {:>5}  ACTIVITY",
-        "NAME", "WINDOW", "PANE", "STATE", "INBOX"
-    );
+        "NAME",
+        "WINDOW",
+        "PANE",
+        "STATE",
+        "INBOX"
+    )?;
     for o in &observations {
-        println!(
+        crate::outln!(
             "{:<width$}  {:<wwidth$}  {:<5}  {:<24}  {:>5}  {}",
             o.agent,
             o.window,
@@ -136,7 +140,7 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
             inbox(&o.agent),
             o.last_change
                 .map_or_else(|| "-".to_string(), |t| ago(t, now)),
-        );
+        )?;
     }
     Ok(Exit::Success)
 }

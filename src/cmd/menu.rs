@@ -127,12 +127,12 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
     };
     let argv = m.to_args(args.client.as_deref(), args.pane.as_deref());
     if args.print {
-        println!("tmux");
+        crate::outln!("tmux")?;
         for a in ctx.tmux.server_flags() {
-            println!("{a}");
+            crate::outln!("{a}")?;
         }
         for a in &argv {
-            println!("{a}");
+            crate::outln!("{a}")?;
         }
         return Ok(Exit::Success);
     }

@@ -33,6 +33,34 @@ pub mod status;
 pub mod up;
 pub mod watch;
 
+/// Print a line on standard output and return the `io::Result` (where `println!` would
+/// panic): a closed pipe (`atlas ls | head -1`) then ends the command quietly, as
+/// [`main`] treats a broken pipe as success.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cmd::write_line(&mut ::std::io::stdout().lock(), format_args!($($arg)*))
+    };
+}
+
+/// Print a line on standard error, ignoring failure (where `eprintln!` would panic when
+/// stderr is a closed pipe): there is nowhere left to report it.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        let _ = $crate::cmd::write_line(&mut ::std::io::stderr().lock(), format_args!($($arg)*));
+    }};
+}
+
+/// Write `args` and a newline to `out`.
+pub fn write_line(
+    out: &mut impl std::io::Write,
+    args: std::fmt::Arguments<'_>,
+) -> std::io::Result<()> {
+    out.write_fmt(args)?;
+    out.write_all(b"\n")
+}
+
 /// What every command gets: the global flags, resolved.
 #[derive(Debug, Clone)]
 pub struct Ctx {
@@ -115,7 +143,7 @@ pub fn main() -> ExitCode {
             }
             let code = error::exit_code(&err);
             if err.downcast_ref::<error::Silent>().is_none() {
-                eprintln!("atlas: {err:#}");
+                crate::errln!("atlas: {err:#}");
             }
             ExitCode::from(code as u8)
         }

@@ -476,10 +476,14 @@ fn hold(ctx: &Ctx, args: &[String]) -> Result<Exit> {
     let exe = std::env::current_exe().context("cannot tell where the atlas binary is")?;
     let status = Command::new(exe).args(args).status();
     if let Err(e) = status {
-        eprintln!("atlas: {e}");
+        crate::errln!("atlas: {e}");
     }
-    print!("\n[atlas: press Enter to close]");
-    let _ = std::io::stdout().flush();
+    {
+        // The view's pane may be closing: nothing to do about a failed write.
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "\n[atlas: press Enter to close]");
+        let _ = out.flush();
+    }
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     Ok(Exit::Success)

@@ -96,11 +96,11 @@ pub fn run(ctx: &Ctx, args: &RestartArgs) -> Result<Exit> {
     } else {
         &agent.resume
     };
-    println!(
+    crate::outln!(
         "restarted {} in {} with its {how}: {}",
         agent.name,
         pane.id,
         shell_words::join(command)
-    );
+    )?;
     Ok(Exit::Success)
 }

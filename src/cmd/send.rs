@@ -81,7 +81,7 @@ pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<Exit> {
         let agent = targets[0];
         return match deliver::send(&ctx.tmux, &team, agent, &text, &opts) {
             Ok(d) => {
-                println!("{}", line(&Ok(d), &agent.name));
+                crate::outln!("{}", line(&Ok(d), &agent.name))?;
                 Ok(Exit::Success)
             }
             Err(e) => Err(anyhow::anyhow!("not delivered: {e}")),
@@ -96,7 +96,7 @@ pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<Exit> {
     let mut failed = false;
     for (agent, r) in &results {
         failed |= r.is_err();
-        println!("{}", line(r, agent));
+        crate::outln!("{}", line(r, agent))?;
     }
     if failed {
         return Err(Silent(Exit::Failure).into());

@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::StatusArgs) -> Result<Exit> {
             counts.attention = board.attention_len();
             counts.operator = board.inbox_len(&team.operator);
         }
-        Err(e) => eprintln!(
+        Err(e) => crate::errln!(
             "atlas: cannot read the coordination file {}: {e}",
             team.coordination.display()
         ),
@@ -76,6 +76,6 @@ pub fn run(ctx: &Ctx, args: &crate::cli::StatusArgs) -> Result<Exit> {
     if let Some(Ok(panes)) = panes.map(crate::tmux::Running::panes) {
         (counts.down, counts.waiting) = status::agent_counts(&team, &panes);
     }
-    println!("{}", status::render(format, &counts));
+    crate::outln!("{}", status::render(format, &counts))?;
     Ok(Exit::Success)
 }

@@ -15,7 +15,7 @@ use crate::tmux::{PaneInfo, TmuxError, exact_session};
 pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
     let team = ctx.team_checked()?;
     for w in &team.warnings {
-        eprintln!("atlas: warning: {w}");
+        crate::errln!("atlas: warning: {w}");
     }
     for a in team.agents() {
         if !a.cwd.is_dir() {
@@ -65,11 +65,11 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
         .with_context(|| format!("cannot create the logs folder {}", team.logs.display()))?;
 
     if plan.commands.is_empty() {
-        println!(
+        crate::outln!(
             "the team is up: session `{}`, {} agents; nothing to start",
             team.session,
             team.agents().count()
-        );
+        )?;
     } else {
         let out = ctx.tmux.run_batch(&plan.commands)?;
         let ids: Vec<&str> = out.lines().filter(|l| l.starts_with('%')).collect();
@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
                 e = e.with("pane", id);
             }
             if let Err(err) = log.append(&e) {
-                eprintln!(
+                crate::errln!(
                     "atlas: warning: cannot write {}: {err}",
                     log.path().display()
                 );
@@ -95,25 +95,25 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
             .filter(|n| *n != layout::SUPERVISOR_WINDOW)
             .collect();
         if panes.is_empty() {
-            println!(
+            crate::outln!(
                 "started session `{}`: {} agents in {} windows",
                 team.session,
                 agents.len(),
                 team.windows.len()
-            );
+            )?;
         } else if !agents.is_empty() {
             let names: Vec<&str> = agents.iter().map(|s| s.as_str()).collect();
-            println!("started {}", names.join(", "));
+            crate::outln!("started {}", names.join(", "))?;
         }
         if plan.created.iter().any(|n| n == layout::SUPERVISOR_WINDOW) {
-            println!(
+            crate::outln!(
                 "started the supervisor (window `{}`)",
                 layout::SUPERVISOR_WINDOW
-            );
+            )?;
         }
     }
     for d in &plan.dead {
-        println!("{d} is dead; bring it back with: atlas restart {d}");
+        crate::outln!("{d} is dead; bring it back with: atlas restart {d}")?;
     }
 
     if args.attach {

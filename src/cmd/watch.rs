@@ -249,7 +249,8 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
 }
 
 fn say(msg: &str) {
-    println!("{} {msg}", Local::now().format("%H:%M:%S"));
+    // The supervisor's window may be gone (the pane closed): it goes on without it.
+    let _ = crate::outln!("{} {msg}", Local::now().format("%H:%M:%S"));
 }
 
 fn mtime(p: &std::path::Path) -> Option<std::time::SystemTime> {
