@@ -495,6 +495,7 @@ mod tests {
             activity: None,
             state_option: String::new(),
             session: "atlas".into(),
+            config: String::new(),
         }
     }
 }

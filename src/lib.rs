@@ -17,6 +17,7 @@ pub mod escape;
 pub mod events;
 pub mod layout;
 pub mod menu;
+pub mod owner;
 pub mod plugin;
 pub mod queue;
 pub mod report;

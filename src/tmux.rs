@@ -46,6 +46,9 @@ pub enum TmuxError {
     /// tmux could not be started.
     #[error("cannot run tmux: {0}")]
     Io(#[from] std::io::Error),
+    /// The team's session belongs to another config (or to none).
+    #[error(transparent)]
+    NotOurs(#[from] crate::owner::NotOurs),
 }
 
 /// Which tmux server to talk to.
@@ -279,6 +282,23 @@ impl Tmux {
         self.run(&tcmd!["capture-pane", "-p", "-t", pane])
     }
 
+    /// The `@atlas_config` of a session (empty when unset), or `None` when the session (or
+    /// the server) is not running. One tmux call.
+    pub fn session_config(&self, session: &str) -> Result<Option<String>, TmuxError> {
+        match self.run(&tcmd![
+            "display-message",
+            "-p",
+            "-t",
+            session_target(session),
+            "#{@atlas_config}"
+        ]) {
+            Ok(out) => Ok(Some(out.trim_end_matches('\n').to_string())),
+            Err(TmuxError::NoServer(_) | TmuxError::NoSession(_)) => Ok(None),
+            Err(TmuxError::Failed { stderr, .. }) if stderr.contains("can't find") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Read a session option (`@name`); empty when unset.
     pub fn session_option(&self, session: &str, name: &str) -> Result<String, TmuxError> {
         let out = self.run(&tcmd![
@@ -348,18 +368,25 @@ pub struct PaneInfo {
     pub state_option: String,
     /// The session's name.
     pub session: String,
+    /// The session's `@atlas_config`: the config that owns it ("" when unset; see
+    /// [`crate::owner`]).
+    pub config: String,
 }
 
 impl PaneInfo {
-    /// The `-F` format that [`PaneInfo::parse`] reads. Fields are separated by a tab.
-    pub const FORMAT: &'static str = "#{pane_id}\t#{window_id}\t#{window_name}\t#{@atlas_agent}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_pid}\t#{pane_in_mode}\t#{window_activity}\t#{@atlas_state}\t#{session_name}";
+    /// The `-F` format that [`PaneInfo::parse`] reads. Fields are separated by a tab; the
+    /// session's name, which may hold tabs in a session atlas did not make, comes before
+    /// its `@atlas_config`, which cannot (atlas refuses such a config path).
+    pub const FORMAT: &'static str = "#{pane_id}\t#{window_id}\t#{window_name}\t#{@atlas_agent}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_pid}\t#{pane_in_mode}\t#{window_activity}\t#{@atlas_state}\t#{session_name}\t#{@atlas_config}";
 
-    /// Parse one line printed with [`PaneInfo::FORMAT`].
+    /// Parse one line printed with [`PaneInfo::FORMAT`] (a line without the config field
+    /// reads as a session with no `@atlas_config`).
     pub fn parse(line: &str) -> Option<PaneInfo> {
         let f: Vec<&str> = line.splitn(12, '\t').collect();
         if f.len() < 12 || !f[0].starts_with('%') {
             return None;
         }
+        let (session, config) = f[11].rsplit_once('\t').unwrap_or((f[11], ""));
         Some(PaneInfo {
             id: f[0].into(),
             window_id: f[1].into(),
@@ -372,7 +399,8 @@ impl PaneInfo {
             in_mode: f[8] == "1",
             activity: f[9].parse().ok(),
             state_option: f[10].into(),
-            session: f[11].into(),
+            session: session.into(),
+            config: config.into(),
         })
     }
 }
@@ -393,7 +421,7 @@ mod tests {
     #[test]
     fn parses_pane_lines() {
         let p = PaneInfo::parse(
-            "%3\t@1\tcontent\tOrpheus\t1\t137\t\t4242\t0\t1700000000\tbusy\tmy\tteam",
+            "%3\t@1\tcontent\tOrpheus\t1\t137\t\t4242\t0\t1700000000\tbusy\tmy\tteam\t/t/atlas.toml",
         )
         .unwrap();
         assert_eq!(p.id, "%3");
@@ -404,6 +432,9 @@ mod tests {
         assert_eq!(p.pid, Some(4242));
         assert_eq!(p.state_option, "busy");
         assert_eq!(p.session, "my\tteam");
+        assert_eq!(p.config, "/t/atlas.toml");
+        let bare = PaneInfo::parse("%3\t@1\tw\tA\t0\t\t\t1\t0\t1\t\tteam").unwrap();
+        assert_eq!((bare.session.as_str(), bare.config.as_str()), ("team", ""));
         assert!(PaneInfo::parse("garbage").is_none());
     }
 

@@ -105,6 +105,7 @@ fn pane() -> PaneInfo {
         activity: Some(now().timestamp()),
         state_option: String::new(),
         session: "s".into(),
+        config: String::new(),
     }
 }
 

@@ -119,6 +119,17 @@ impl Ctx {
         config::load_unchecked(&self.config_path()?)
     }
 
+    /// Refuse (exit 1) to act on the team's session when it is not the team's own — another
+    /// config's, or made by hand (see [`crate::owner`]). One tmux call; nothing to refuse
+    /// when the session does not run. Commands that list panes anyway check those instead
+    /// ([`crate::owner::check_panes`]), which costs nothing.
+    pub fn check_owner(&self, team: &Team) -> Result<()> {
+        if let Some(recorded) = self.tmux.session_config(&team.session)? {
+            crate::owner::check(team, &recorded)?;
+        }
+        Ok(())
+    }
+
     /// [`Ctx::team`], with a warning in `team.warnings` for each agent whose program is not
     /// on PATH (for `up` and `check`, which print them).
     pub fn team_checked(&self) -> Result<Team> {
@@ -179,8 +190,10 @@ pub fn run(cli: &Cli) -> Result<Exit> {
 }
 
 /// The pane of an agent, or an error saying it is missing (exit 1) and what to do.
+/// Refuses when the session is not the team's own.
 pub fn require_pane(ctx: &Ctx, team: &Team, agent: &str) -> Result<crate::tmux::PaneInfo> {
     let panes = ctx.tmux.panes(&team.session)?;
+    crate::owner::check_panes(team, &panes)?;
     panes.into_iter().find(|p| p.agent == agent).ok_or_else(|| {
         anyhow::anyhow!(
             "agent `{agent}` has no pane in session `{}`; run `atlas up` to start it",

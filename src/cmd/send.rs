@@ -47,6 +47,7 @@ fn line(result: &Result<Delivered, DeliveryError>, agent: &str) -> String {
 /// Run `atlas send`.
 pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<Exit> {
     let team = ctx.team()?;
+    ctx.check_owner(&team)?;
     let (agent_name, words) = args.target();
     if agent_name.is_some() && words.is_empty() {
         return Err(error::usage(

@@ -52,6 +52,8 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
         Err(TmuxError::NoServer(_)) => (true, Vec::new()),
         Err(e) => return Err(e.into()),
     };
+    // A session of this name that another config (or a person) made is not ours to fill.
+    crate::owner::check_panes(&team, &panes)?;
 
     let server_flags = ctx.tmux.server_flags();
     let opts = UpOptions {

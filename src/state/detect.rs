@@ -414,6 +414,7 @@ mod tests {
             activity,
             state_option: String::new(),
             session: "s".into(),
+            config: String::new(),
         }
     }
 
