@@ -136,6 +136,8 @@ impl Menu {
             "C".into(),
             "-T".into(),
             format!("#[align=centre] {} ", tmux_text(&self.title)),
+            // A first item that cannot be chosen starts with `-`: not a flag.
+            "--".into(),
         ]);
         for line in &self.lines {
             match line {

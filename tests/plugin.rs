@@ -879,3 +879,64 @@ fn default_keys_take_none_of_tmux_or_tpm() {
         );
     }
 }
+
+/// In a session where no team runs, every key and the menu say so in one line, with how to
+/// start one — no menu of actions that can only fail, no raw "… returned 1".
+#[test]
+fn outside_a_team_keys_and_menu_say_so_in_one_line() {
+    let home = tempfile::tempdir().unwrap();
+    let server = Server::new();
+    start(&server, home.path(), &path_with_debug(), "work");
+    server.run(&["set-option", "-g", "display-time", "20000"]);
+    load_plugin(&server);
+    let client = Client::attach(&server, "work");
+    for (key, says) in [
+        (
+            "A",
+            "atlas: no team runs here; start one with `atlas up` in its folder",
+        ),
+        (
+            "J",
+            "atlas: no team runs here; start one with `atlas up` in its folder",
+        ),
+        (
+            "R",
+            "atlas: no team runs in this session; start one with atlas up in its folder",
+        ),
+        (
+            "S",
+            "atlas: no team runs in this session; start one with atlas up in its folder",
+        ),
+    ] {
+        client.keys(&["C-b", key]);
+        let screen = client.wait_screen(&format!("the message of key {key}"), |s| {
+            s.lines().last().is_some_and(|l| l.contains(says))
+        });
+        assert!(!screen.contains("returned"), "{key}: {screen}");
+        assert!(!screen.contains("Peek at an agent"), "{key}: {screen}");
+        // Any key clears the message.
+        client.keys(&["Escape"]);
+        client.wait_screen("the message to go", |s| {
+            !s.lines().last().is_some_and(|l| l.contains("no team runs"))
+        });
+    }
+    // The chooser, asked for directly (as the menu's items do), says the same.
+    let pane = server.run(&["display-message", "-p", "-t", "=work:", "#{pane_id}"]);
+    let o = output(server.atlas(home.path()).args([
+        "menu",
+        "--print",
+        "--pick",
+        "peek",
+        "--pane",
+        pane.trim(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("display-message"), "{text}");
+    assert!(text.contains("no team runs here"), "{text}");
+    // A popup size tmux would refuse is named when the plugin loads.
+    server.run(&["set-option", "-g", "@atlas-popup-width", "wide"]);
+    load_plugin(&server);
+    let msg = option(&server, "@atlas_plugin_message");
+    assert!(msg.contains("@atlas-popup-width is `wide`"), "{msg}");
+}

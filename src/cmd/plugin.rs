@@ -281,6 +281,15 @@ fn init(ctx: &Ctx, bin: Option<String>) -> Result<Exit> {
         }
         return Err(e.into());
     }
+    // Values tmux would refuse later, when a view opens: said now, in one line.
+    let problems = plugin::option_problems(&input.options);
+    if !problems.is_empty() {
+        let text = format!("atlas: {}", problems.join("; "));
+        let _ = ctx.tmux.run_batch(&[
+            tcmd!["set-option", "-g", plugin::STATE_MESSAGE, text.as_str()],
+            tcmd!["display-message", tmux_text(&text)],
+        ]);
+    }
     Ok(Exit::Success)
 }
 
@@ -424,9 +433,13 @@ fn jump(ctx: &Ctx, t: &Target) -> Result<()> {
     let panes = parse_panes(&out);
     let team = team_panes(&panes, t.pane.as_deref());
     if team.is_empty() {
-        return Err(usage(
-            "no atlas agents run on this tmux server; start them with `atlas up`",
-        ));
+        let found = ctx.config_path().ok();
+        message(
+            ctx,
+            t.client.as_deref(),
+            &super::menu::no_team_message(found.as_deref()),
+        );
+        return Ok(());
     }
     // Inbox counts come from `atlas ls --json`, when it works; tmux's pane options otherwise.
     let mut ls = BTreeMap::new();
