@@ -442,7 +442,40 @@ pub fn session_name_problem(name: &str) -> Option<String> {
             &name[..1]
         ));
     }
+    if let Some(c) = name.chars().find(|c| !session_char_kept(*c)) {
+        return Some(format!(
+            "the session name `{name}` contains `{}` (U+{:04X}), which tmux would store \
+             differently (it escapes `\\`, `$` and characters it cannot print), so atlas \
+             could not find the session again; use letters, digits, spaces and common \
+             punctuation",
+            c.escape_debug(),
+            u32::from(c)
+        ));
+    }
     None
+}
+
+/// Whether tmux 3.3a keeps a character of a session name as written. tmux passes names
+/// through `utf8_stravis`, which escapes `\` and `$` and every character its C library
+/// cannot print (unassigned code points, noncharacters, U+2028…). Outside ASCII only
+/// letters, digits, combining marks and a few symbol blocks assigned long ago are taken,
+/// so the answer does not depend on the Unicode tables of the machine tmux runs on.
+fn session_char_kept(c: char) -> bool {
+    const SYMBOLS: &[(u32, u32)] = &[
+        (0x00A1, 0x00FF),   // Latin-1 punctuation and symbols
+        (0x0300, 0x036F),   // combining diacritical marks
+        (0x2010, 0x2027),   // dashes, quotes, bullets
+        (0x2030, 0x205E),   // per mille, primes, …
+        (0x2190, 0x23FF),   // arrows, mathematical operators, technical symbols
+        (0x2500, 0x27BF),   // box drawing, blocks, shapes, symbols, dingbats (✓)
+        (0x1F300, 0x1F64F), // pictographs and emoticons
+    ];
+    if c.is_ascii() {
+        return (' '..='~').contains(&c) && c != '\\' && c != '$';
+    }
+    let u = u32::from(c);
+    (c.is_alphanumeric() && !(0xFDD0..=0xFDEF).contains(&u) && u & 0xFFFE != 0xFFFE)
+        || SYMBOLS.iter().any(|(a, b)| (*a..=*b).contains(&u))
 }
 
 /// Parse and validate a config's text. `path` is where it came from (absolute); it names
@@ -735,6 +768,16 @@ impl Validator<'_> {
             let wname = w.name.get_ref().clone();
             if self.new_name("window", &w.name, &window_names) {
                 window_names.insert(wname.clone(), line_col(self.text, w.name.span().start).0);
+                if wname.bytes().all(|b| b.is_ascii_digit()) {
+                    // tmux 3.3a looks `=session:=0` up as window number 0, whatever its name.
+                    self.at(
+                        w.name.span(),
+                        format!(
+                            "the window name `{wname}` is all digits, which tmux reads as a window \
+                             number; give it a name with a letter"
+                        ),
+                    );
+                }
             }
             let raw_agents = w.agents.unwrap_or_default();
             if raw_agents.is_empty() {

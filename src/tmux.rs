@@ -182,11 +182,23 @@ impl Tmux {
 
     /// As [`Tmux::run_batch`], feeding `input` to tmux's standard input (for
     /// `load-buffer -`).
+    ///
+    /// A batch too big for one tmux message (about 16 KiB of arguments: long names or paths,
+    /// many agents) is run as several invocations, in order, each stopping the rest when it
+    /// fails — where one would fail with tmux's "failed to send command".
     pub fn run_batch_input(&self, cmds: &[Cmd], input: Option<&[u8]>) -> Result<String, TmuxError> {
         if cmds.is_empty() {
             return Ok(String::new());
         }
-        self.start_input(cmds, input)?.wait()
+        let chunks = split_batch(cmds, MAX_BATCH_BYTES);
+        if input.is_some() || chunks.len() == 1 {
+            return self.start_input(cmds, input)?.wait();
+        }
+        let mut out = String::new();
+        for chunk in chunks {
+            out.push_str(&self.start_input(chunk, None)?.wait()?);
+        }
+        Ok(out)
     }
 
     /// Start one tmux command without waiting for it: the caller does other work while
@@ -312,6 +324,34 @@ impl Tmux {
     }
 }
 
+/// The most argument bytes (each argument and its NUL) atlas sends in one tmux invocation.
+/// tmux 3.3a's client refuses a command line of about 16,330 bytes ("failed to send
+/// command", then "command too long"); this leaves room.
+pub const MAX_BATCH_BYTES: usize = 15 * 1024;
+
+/// `cmds` cut into runs of whole commands whose arguments (as [`batch_args`] writes them)
+/// take at most `max` bytes each; a single command larger than that is a run of its own.
+pub fn split_batch(cmds: &[Cmd], max: usize) -> Vec<&[Cmd]> {
+    let size = |c: &Cmd| {
+        c.iter()
+            .map(|a| crate::escape::tmux_arg(a).len() + 1)
+            .sum::<usize>()
+            + 2
+    };
+    let mut out = Vec::new();
+    let (mut start, mut used) = (0, 0);
+    for (i, c) in cmds.iter().enumerate() {
+        let n = size(c);
+        if i > start && used + n > max {
+            out.push(&cmds[start..i]);
+            (start, used) = (i, 0);
+        }
+        used += n;
+    }
+    out.push(&cmds[start..]);
+    out
+}
+
 /// The argument vector for several commands: separated by lone `;`, each argument's
 /// trailing `;` escaped so tmux does not read it as a separator.
 pub fn batch_args(cmds: &[Cmd]) -> Vec<String> {
@@ -416,6 +456,22 @@ mod tests {
             args,
             vec!["send-keys", "-l", "--", "a\\;", ";", "kill-pane"]
         );
+    }
+
+    #[test]
+    fn big_batches_are_split_between_commands() {
+        let cmds: Vec<Cmd> = (0..10)
+            .map(|i| tcmd!["set-option", "-g", format!("@o{i}"), "x".repeat(1000)])
+            .collect();
+        assert_eq!(split_batch(&cmds, MAX_BATCH_BYTES).len(), 1);
+        let parts = split_batch(&cmds, 3000);
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [2, 2, 2, 2, 2]
+        );
+        let one = vec![tcmd!["set-option", "-g", "@big", "x".repeat(5000)]];
+        assert_eq!(split_batch(&one, 3000).len(), 1);
+        assert_eq!(split_batch(&[], 3000).len(), 1);
     }
 
     #[test]

@@ -171,6 +171,10 @@ fn bad_names_are_refused() {
         ));
         assert!(e.to_string().contains("window name"), "{bad}: {e}");
     }
+    let e = parse_err(
+        "[defaults]\ncommand = \"x\"\n[[windows]]\nname = \"0\"\nagents = [{ name = \"A\" }]\n",
+    );
+    assert!(e.to_string().contains("all digits"), "{e}");
     assert!(parse(
         "[defaults]\ncommand = \"x\"\n[[windows]]\nname = \"ok_-9\"\nagents = [{ name = \"A-b_9\" }]\n",
         Path::new("/t/atlas.toml"),
@@ -274,6 +278,12 @@ fn session_names_tmux_cannot_use_are_refused() {
         "{last}",
         "~x",
         "tab\\tx",
+        "a\\\\;",
+        "a$b",
+        "a\u{2028}b",
+        "a\u{378}b",
+        "a\u{ffff}b",
+        "a\u{200b}b",
     ] {
         let e = parse_err(&format!("[team]\nsession = \"{bad}\"\n{BASE}"));
         assert!(e.to_string().contains("session name"), "{bad}: {e}");
@@ -281,6 +291,23 @@ fn session_names_tmux_cannot_use_are_refused() {
     }
     let t = parse_ok(&format!("[team]\nsession = \"my team ✓\"\n{BASE}"));
     assert_eq!(t.session, "my team ✓");
+    for ok in [
+        "ünï",
+        "日本語",
+        "a'b",
+        "q\"x",
+        "a;",
+        "*",
+        "😀x",
+        "é\u{301}",
+        "a%b!",
+    ] {
+        let t = parse_ok(&format!(
+            "[team]\nsession = {}\n{BASE}",
+            toml::Value::String(ok.into())
+        ));
+        assert_eq!(t.session, ok);
+    }
 }
 
 #[test]
