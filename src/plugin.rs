@@ -238,11 +238,14 @@ pub fn status_segment(bin: &str, format: Option<&str>) -> String {
         tail.push(f.to_string());
     }
     // Inside a conditional branch: `#`, `,` and `}` escaped (the job's command is
-    // expanded as a format too, which turns them back).
+    // expanded as a format too, which turns them back); `%` four times, as the status
+    // line, and then the job's command again, go through strftime (`100%H` would show
+    // the hour).
     let esc = |text: &str| {
         let mut out = String::with_capacity(text.len());
         for c in text.chars() {
             match c {
+                '%' => out.push_str("%%%%"),
                 '#' => out.push_str("##"),
                 ',' => out.push_str("#,"),
                 '}' => out.push_str("#}"),
@@ -598,6 +601,12 @@ mod tests {
         );
         assert!(
             seg.ends_with(" status --format '{inbox#}#, {down#}')}"),
+            "{seg}"
+        );
+        // strftime runs on the status line, then on the job's command: `%` survives both.
+        let seg = status_segment("/opt/atlas", Some("{inbox} 100%H"));
+        assert!(
+            seg.ends_with(" status --format '{inbox#} 100%%%%H')}"),
             "{seg}"
         );
     }

@@ -775,14 +775,14 @@ fn status_falls_back_to_atlas_status_without_a_supervisor() {
         "set",
         "-g",
         "@atlas-status-format",
-        "in={inbox}, att={attention} {{x}}",
+        "in={inbox}, att={attention} {{x}} 100%H",
     ]);
     load_plugin(&server);
     let client = Client::attach(&server, &t.session);
     client.wait_screen("the atlas status output", |s| {
         s.lines()
             .last()
-            .is_some_and(|l| l.contains("<in=1, att=1 {x}>"))
+            .is_some_and(|l| l.contains("<in=1, att=1 {x} 100%H>"))
     });
     assert!(!t.touched.exists());
 }
