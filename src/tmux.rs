@@ -329,15 +329,19 @@ impl Tmux {
 /// command", then "command too long"); this leaves room.
 pub const MAX_BATCH_BYTES: usize = 15 * 1024;
 
+/// How many bytes of a tmux invocation one command takes (its arguments as
+/// [`batch_args`] writes them, each with its NUL, and the `;` before it).
+pub fn command_bytes(cmd: &Cmd) -> usize {
+    cmd.iter()
+        .map(|a| crate::escape::tmux_arg(a).len() + 1)
+        .sum::<usize>()
+        + 2
+}
+
 /// `cmds` cut into runs of whole commands whose arguments (as [`batch_args`] writes them)
 /// take at most `max` bytes each; a single command larger than that is a run of its own.
 pub fn split_batch(cmds: &[Cmd], max: usize) -> Vec<&[Cmd]> {
-    let size = |c: &Cmd| {
-        c.iter()
-            .map(|a| crate::escape::tmux_arg(a).len() + 1)
-            .sum::<usize>()
-            + 2
-    };
+    let size = command_bytes;
     let mut out = Vec::new();
     let (mut start, mut used) = (0, 0);
     for (i, c) in cmds.iter().enumerate() {

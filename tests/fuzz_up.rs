@@ -1,6 +1,7 @@
 //! Nothing atlas sends can crash or wedge tmux (DESIGN §4), driven with random input.
 //!
-//! - `atlas_up_with_random_configs_never_loses_the_server`: random team configs — layouts
+//! - `atlas_up_with_random_configs_never_loses_the_server`: random team configs (1–3
+//!   windows of 1–9 agents) — layouts
 //!   (the five names, garbage that crashes tmux 3.3a, valid and broken layout strings),
 //!   hostile session, window and agent names — each checked with `atlas check`, brought up
 //!   with `atlas up` and taken down with `atlas down` on one private server that also runs a
@@ -294,13 +295,15 @@ fn layout() -> impl Strategy<Value = LayoutPick> {
 }
 
 fn team_spec() -> impl Strategy<Value = TeamSpec> {
-    let window = (name(), layout(), prop::collection::vec(name(), 1..4)).prop_map(
-        |(name, layout, agents)| WindowSpec {
-            name,
-            layout,
-            agents,
-        },
-    );
+    let agents = prop_oneof![
+        4 => prop::collection::vec(name(), 1..4),
+        1 => prop::collection::vec(name(), 4..10),
+    ];
+    let window = (name(), layout(), agents).prop_map(|(name, layout, agents)| WindowSpec {
+        name,
+        layout,
+        agents,
+    });
     (session_name(), prop::collection::vec(window, 1..4)).prop_map(|(session, mut windows)| {
         // Names from the pools repeat; a repeat is a config error of its own (tested
         // elsewhere), so valid names are made unique, as a real team's are.
@@ -628,4 +631,58 @@ fn layout_strings_atlas_accepts_tmux_accepts() {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// One agent whose tmux command cannot fit in one tmux message (a 20,000-byte `env` value)
+/// is refused before anything starts; a team of long names and paths that fits only in
+/// several messages starts.
+#[test]
+fn a_command_too_big_for_tmux_is_refused_and_a_big_batch_is_split() {
+    let server = Server::new();
+    let sentinel = start_sentinel(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let team = |env: &str, agents: usize| {
+        let names: Vec<String> = (0..agents)
+            .map(|i| format!("{{ name = \"agent-with-a-long-name-{i:02}\" }}"))
+            .collect();
+        std::fs::write(
+            dir.path().join("atlas.toml"),
+            format!(
+                "[team]\nsession = \"{}\"\n[defaults]\ncommand = \"cat\"\npreset = \"shell\"\nenv = {{ BIG = \"{env}\" }}\n\
+                 [supervisor]\nenabled = false\n[[windows]]\nname = \"w\"\nlayout = \"tiled\"\nagents = [{}]\n",
+                "S".repeat(200),
+                names.join(", ")
+            ),
+        )
+        .unwrap();
+    };
+    team(&"x".repeat(20_000), 2);
+    let o = output(server.atlas(dir.path()).arg("up"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("more than tmux takes in one message"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(alive(&server, &sentinel));
+    let sessions = server.run(&["list-sessions", "-F", "#{session_name}"]);
+    assert_eq!(sessions.trim(), "sentinel");
+    // 12 agents, each command with a 1,000-byte value: about 25 KiB in all.
+    team(&"y".repeat(1000), 12);
+    let o = output(server.atlas(dir.path()).arg("up"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let panes = server.run(&[
+        "list-panes",
+        "-s",
+        "-t",
+        &format!("={}:", "S".repeat(200)),
+        "-F",
+        "#{@atlas_agent}",
+    ]);
+    assert_eq!(
+        panes.lines().filter(|l| !l.is_empty()).count(),
+        12,
+        "{panes}"
+    );
+    assert!(alive(&server, &sentinel));
 }

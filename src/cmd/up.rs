@@ -63,6 +63,26 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
         server_flags: &server_flags,
     };
     let plan = layout::up_plan(&team, &panes, &opts);
+    // A command tmux cannot receive at all (a huge `env` value): refused before anything
+    // starts, rather than half a team and tmux's "command too long".
+    if let Some(c) = plan
+        .commands
+        .iter()
+        .find(|c| crate::tmux::command_bytes(c) > crate::tmux::MAX_BATCH_BYTES)
+    {
+        let agent = c
+            .iter()
+            .find_map(|a| a.strip_prefix("ATLAS_AGENT="))
+            .map_or_else(|| "an agent".to_string(), |a| format!("agent `{a}`"));
+        return Err(usage(format!(
+            "{agent}: its command, environment and folder make a tmux command of {} bytes, \
+             more than tmux takes in one message (about {} KiB); shorten its `env` values or \
+             its command in {}",
+            crate::tmux::command_bytes(c),
+            crate::tmux::MAX_BATCH_BYTES / 1024,
+            team.path.display()
+        )));
+    }
     std::fs::create_dir_all(&team.logs)
         .with_context(|| format!("cannot create the logs folder {}", team.logs.display()))?;
 
