@@ -125,7 +125,15 @@ fn a_session_made_by_hand_is_no_team_s() {
     server.run(&["new-session", "-d", "-s", "mine", "-x", "80", "-y", "24"]);
     let dir = tempfile::tempdir().unwrap();
     team(dir.path(), "mine");
-    for args in [&["up"][..], &["down"], &["status"], &["send", "Nike", "hi"]] {
+    for args in [
+        &["up"][..],
+        &["down"],
+        &["status"],
+        &["ls"],
+        &["send", "Nike", "hi"],
+        &["peek", "Nike"],
+        &["restart", "Nike"],
+    ] {
         let o = output(server.atlas(dir.path()).args(args));
         let e = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{args:?}: {e}");

@@ -86,6 +86,11 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
     let team = ctx.team()?;
     let now = Local::now();
     let observations = state::observe_team(&ctx.tmux, &team, now)?;
+    // No agent pane found: the session may still run, made by hand (no agent panes to
+    // tell its owner); one more call says whose it is.
+    if observations.iter().all(|o| o.state == State::Missing) {
+        ctx.check_owner(&team)?;
+    }
     // Inbox counts through the same cache `atlas status` keeps.
     let counts = match crate::coord::cache::board(
         &team.coordination,
