@@ -86,6 +86,8 @@ class Team:
                        capture_output=True)
         self.cfg = os.path.join(self.dir, "atlas.toml")
         text = open(self.cfg).read()
+        # `atlas init` names the session after the folder; this script says =atlas.
+        text = re.sub(r'(?m)^session = .*$', 'session = "atlas"', text)
         for key, value in (supervisor or {}).items():
             text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
             if n == 0:

@@ -18,6 +18,8 @@ cleanup() {
 }
 trap cleanup EXIT
 atlas init --demo "$team" >/dev/null
+# `atlas init` names the session after the folder; the captures below say =atlas.
+sed -i 's/^session = .*/session = "atlas"/' "$team/atlas.toml"
 printf 'set -g status-right "#{atlas_status} %%H:%%M"\nrun-shell %s/atlas.tmux\n' "$root" > "$team/tmux.conf"
 tmux -L "$inner" -f "$team/tmux.conf" new-session -d -s scratch
 sleep 2

@@ -142,7 +142,9 @@ text = open(CFG).read()
 text = text.replace('restart = "on-failure"',
                     'restart = "on-failure"\nenv = { ATLAS_DEMO_START = "0.5", ATLAS_DEMO_WORK = "1" }')
 for key, value in (("max_restarts", str(MAX_RESTARTS)), ("restart_window", f'"{WINDOW}s"'),
-                   ("backoff_max", '"2s"'), ("report_at", '""')):
+                   ("backoff_max", '"2s"'), ("report_at", '""'),
+                   # `atlas init` names the session after the folder; this script says =atlas.
+                   ("session", '"atlas"')):
     text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
     assert n == 1, key
 open(CFG, "w").write(text)

@@ -379,7 +379,7 @@ struct RawDefaults {
 #[serde(deny_unknown_fields)]
 struct RawWindow {
     name: Spanned<String>,
-    layout: Option<String>,
+    layout: Option<Spanned<String>>,
     agents: Option<Vec<Spanned<RawAgent>>>,
 }
 
@@ -480,13 +480,19 @@ preset_keys!(RawDefaults, RawAgent);
 
 // ---------------------------------------------------------------------------------------
 
-/// Whether `name` is a valid agent or window name: 1–32 letters, digits, `_` or `-`.
+/// Whether `name` is a valid agent or window name: 1–32 letters, digits, `_` or `-`, not
+/// starting with `-` (such a name would be read as a flag: `atlas peek -x`, and the
+/// `atlas pipe-log --agent -x` that logs its pane would fail without a word).
 pub fn valid_name(name: &str) -> bool {
     (1..=32).contains(&name.len())
+        && !name.starts_with('-')
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
+
+/// What a valid name is, for messages.
+pub const NAME_RULE: &str = "expected 1-32 letters, digits, `_` or `-`, not starting with `-`";
 
 /// Why a tmux session name cannot be used, if it cannot.
 pub fn session_name_problem(name: &str) -> Option<String> {
@@ -502,6 +508,13 @@ pub fn session_name_problem(name: &str) -> Option<String> {
     if name.chars().any(char::is_control) {
         return Some("the session name contains a control character".into());
     }
+    if name.contains('#') {
+        return Some(format!(
+            "the session name `{name}` contains `#`, which tmux expands as a format when it \
+             makes the session (`#{{…}}` is replaced, `#(…)` runs a command); choose a name \
+             without `#`"
+        ));
+    }
     if name.starts_with(['$', '@', '%', '=', '~', '{', '-']) {
         return Some(format!(
             "the session name `{name}` starts with `{}`, which tmux reads as an id or a \
@@ -509,7 +522,40 @@ pub fn session_name_problem(name: &str) -> Option<String> {
             &name[..1]
         ));
     }
+    if let Some(c) = name.chars().find(|c| !session_char_kept(*c)) {
+        return Some(format!(
+            "the session name `{name}` contains `{}` (U+{:04X}), which tmux would store \
+             differently (it escapes `\\`, `$` and characters it cannot print), so atlas \
+             could not find the session again; use letters, digits, spaces and common \
+             punctuation",
+            c.escape_debug(),
+            u32::from(c)
+        ));
+    }
     None
+}
+
+/// Whether tmux 3.3a keeps a character of a session name as written. tmux passes names
+/// through `utf8_stravis`, which escapes `\` and `$` and every character its C library
+/// cannot print (unassigned code points, noncharacters, U+2028…). Outside ASCII only
+/// letters, digits, combining marks and a few symbol blocks assigned long ago are taken,
+/// so the answer does not depend on the Unicode tables of the machine tmux runs on.
+fn session_char_kept(c: char) -> bool {
+    const SYMBOLS: &[(u32, u32)] = &[
+        (0x00A1, 0x00FF),   // Latin-1 punctuation and symbols
+        (0x0300, 0x036F),   // combining diacritical marks
+        (0x2010, 0x2027),   // dashes, quotes, bullets
+        (0x2030, 0x205E),   // per mille, primes, …
+        (0x2190, 0x23FF),   // arrows, mathematical operators, technical symbols
+        (0x2500, 0x27BF),   // box drawing, blocks, shapes, symbols, dingbats (✓)
+        (0x1F300, 0x1F64F), // pictographs and emoticons
+    ];
+    if c.is_ascii() {
+        return (' '..='~').contains(&c) && c != '\\' && c != '$';
+    }
+    let u = u32::from(c);
+    (c.is_alphanumeric() && !(0xFDD0..=0xFDEF).contains(&u) && u & 0xFFFE != 0xFFFE)
+        || SYMBOLS.iter().any(|(a, b)| (*a..=*b).contains(&u))
 }
 
 /// Parse and validate a config's text. `path` is where it came from (absolute); it names
@@ -593,9 +639,7 @@ impl Validator<'_> {
         if !valid_name(n) {
             self.at(
                 name.span(),
-                format!(
-                    "the {kind} name `{n}` is not valid; expected 1-32 letters, digits, `_` or `-`"
-                ),
+                format!("the {kind} name `{n}` is not valid; {NAME_RULE}"),
             );
             return false;
         }
@@ -717,6 +761,30 @@ impl Validator<'_> {
                 normalize(&dir.join(p))
             }
         };
+        // The config's path is handed to tmux (`@atlas_config`, read back line by line) and
+        // to every agent (`ATLAS_CONFIG`): it must survive both unchanged.
+        match path.to_str() {
+            None => self.problems.push(Problem {
+                line: 1,
+                column: 1,
+                message: format!(
+                    "the config's path {} is not valid UTF-8, which tmux cannot carry; move \
+                     the team to a folder whose path is",
+                    path.display()
+                ),
+            }),
+            Some(p) if p.chars().any(char::is_control) => self.problems.push(Problem {
+                line: 1,
+                column: 1,
+                message: format!(
+                    "the config's path {} contains a control character (a tab or a line \
+                     break), which tmux cannot carry; move the team to a folder whose path \
+                     has none",
+                    p.escape_debug()
+                ),
+            }),
+            Some(_) => {}
+        }
         let t = raw.team.unwrap_or_default();
         let session = match &t.session {
             Some(s) => {
@@ -733,7 +801,7 @@ impl Validator<'_> {
                     self.at(
                         o.span(),
                         format!(
-                            "the operator name `{}` is not valid; expected 1-32 letters, digits, `_` or `-`",
+                            "the operator name `{}` is not valid; {NAME_RULE}",
                             o.get_ref()
                         ),
                     );
@@ -750,7 +818,7 @@ impl Validator<'_> {
                 self.at(
                     name.span(),
                     format!(
-                        "the preset name `{}` is not valid; expected 1-32 letters, digits, `_` or `-`",
+                        "the preset name `{}` is not valid; {NAME_RULE}",
                         name.get_ref()
                     ),
                 );
@@ -806,6 +874,16 @@ impl Validator<'_> {
             let wname = w.name.get_ref().clone();
             if self.new_name("window", &w.name, &window_names) {
                 window_names.insert(wname.clone(), line_col(self.text, w.name.span().start).0);
+                if wname.bytes().all(|b| b.is_ascii_digit()) {
+                    // tmux 3.3a looks `=session:=0` up as window number 0, whatever its name.
+                    self.at(
+                        w.name.span(),
+                        format!(
+                            "the window name `{wname}` is all digits, which tmux reads as a window \
+                             number; give it a name with a letter"
+                        ),
+                    );
+                }
             }
             let raw_agents = w.agents.unwrap_or_default();
             if raw_agents.is_empty() {
@@ -909,9 +987,20 @@ impl Validator<'_> {
                     worktree,
                 });
             }
+            let layout = match w.layout {
+                Some(l) => {
+                    // tmux 3.3a crashes on a layout it cannot read: checked here, for
+                    // `check` and `up` alike.
+                    if let Err(e) = crate::tmux_value::check_layout(l.get_ref(), agents.len()) {
+                        self.at(l.span(), format!("window `{wname}`: {e}"));
+                    }
+                    l.into_inner()
+                }
+                None => "main-vertical".into(),
+            };
             windows.push(Window {
                 name: wname,
-                layout: w.layout.unwrap_or_else(|| "main-vertical".into()),
+                layout,
                 agents,
             });
         }

@@ -23,6 +23,13 @@ pub fn tmux_strftime(s: &str) -> String {
     s.replace('#', "##").replace('%', "%%")
 }
 
+/// A value for a tmux argument that tmux expands as a format but that is not shown as
+/// text (a folder for `new-window -c` or `respawn-pane -c`): `#` doubled, nothing else
+/// changed, so `/work/C#` stays `/work/C#` and `#(…)` in a folder's name is never run.
+pub fn tmux_format(s: &str) -> String {
+    s.replace('#', "##")
+}
+
 /// Quote one word for `/bin/sh`.
 pub fn sh_quote(s: &str) -> String {
     shell_words::quote(s).into_owned()

@@ -131,7 +131,8 @@ fn pane_setup(target: &str, agent: &Agent, team: &Team, opts: &UpOptions) -> Vec
 fn spawn_args(agent: &Agent, team: &Team, opts: &UpOptions) -> Vec<String> {
     let mut args = vec!["-P".to_string(), "-F".into(), "#{pane_id}".into()];
     args.push("-c".into());
-    args.push(agent.cwd.to_string_lossy().into_owned());
+    // tmux expands `-c` as a format.
+    args.push(escape::tmux_format(&agent.cwd.to_string_lossy()));
     let start = launch::start(agent, team, Which::Command, &opts.launch(), &|p| {
         std::fs::read_to_string(p)
     });
@@ -168,8 +169,9 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
             .find(|p| window.agents.iter().any(|a| a.name == p.agent))
             .or_else(|| panes.iter().find(|p| p.window == window.name))
             .map(|p| p.window_id.clone());
-        let mut target: Option<String> = existing_window;
+        let mut target: Option<String> = existing_window.clone();
         let mut changed = false;
+        let mut made_here = 0;
         for agent in &window.agents {
             if let Some(p) = panes.iter().find(|p| p.agent == agent.name) {
                 if p.dead {
@@ -180,6 +182,17 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
             let spawn = spawn_args(agent, team, opts);
             let t = match &target {
                 Some(t) => {
+                    // Each split halves the active pane: from the fourth pane on, even the
+                    // window out first, or the sixth split of a 50-row window finds "no
+                    // space for new pane" (the window's own layout comes at the end).
+                    let in_window = panes
+                        .iter()
+                        .filter(|p| Some(&p.window_id) == existing_window.as_ref())
+                        .count()
+                        + made_here;
+                    if in_window >= 3 {
+                        cmds.push(tcmd!["select-layout", "-t", t.as_str(), "tiled"]);
+                    }
                     let mut c = tcmd!["split-window", "-t", t.as_str()];
                     c.extend(spawn);
                     cmds.push(c);
@@ -270,6 +283,7 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
             }
             cmds.extend(pane_setup(&t, agent, team, opts));
             created.push(agent.name.clone());
+            made_here += 1;
             target = Some(t);
             changed = true;
         }
@@ -297,7 +311,7 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
                     "-t",
                     p.id.as_str(),
                     "-c",
-                    team.dir.to_string_lossy(),
+                    escape::tmux_format(&team.dir.to_string_lossy()),
                     "--"
                 ];
                 c.extend(supervisor_argv(team, opts));
@@ -315,7 +329,7 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
                     "-F",
                     "#{pane_id}",
                     "-c",
-                    team.dir.to_string_lossy(),
+                    escape::tmux_format(&team.dir.to_string_lossy()),
                     "--"
                 ];
                 c.extend(supervisor_argv(team, opts));
@@ -490,6 +504,42 @@ mod tests {
     }
 
     #[test]
+    fn a_crowded_window_is_evened_out_before_each_split() {
+        let names: Vec<String> = (0..12).map(|i| format!("{{ name = \"A{i}\" }}")).collect();
+        let t = config::parse(
+            &format!(
+                "[defaults]\ncommand = \"x\"\n[[windows]]\nname = \"w\"\nagents = [{}]\n",
+                names.join(", ")
+            ),
+            Path::new("/t/atlas.toml"),
+            &|_, _| true,
+        )
+        .unwrap();
+        let exe = PathBuf::from("/bin/atlas");
+        let plan = up_plan(&t, &[], &opts(&exe));
+        let kinds: Vec<&str> = plan
+            .commands
+            .iter()
+            .filter(|c| c[0] == "split-window" || c[0] == "select-layout")
+            .map(|c| {
+                c.last().map_or("", |l| {
+                    if c[0] == "split-window" {
+                        "split"
+                    } else {
+                        l.as_str()
+                    }
+                })
+            })
+            .collect();
+        let mut want = vec!["split", "split"];
+        for _ in 0..9 {
+            want.extend(["tiled", "split"]);
+        }
+        want.push("main-vertical");
+        assert_eq!(kinds, want);
+    }
+
+    #[test]
     fn pipe_command_is_quoted_and_escaped() {
         let c = pipe_command(
             Path::new("/a b/atlas"),
@@ -517,6 +567,7 @@ mod tests {
             state_option: String::new(),
             stopped: false,
             session: "atlas".into(),
+            config: String::new(),
         }
     }
 }

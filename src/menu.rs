@@ -139,6 +139,8 @@ impl Menu {
             "C".into(),
             "-T".into(),
             format!("#[align=centre] {} ", tmux_text(&self.title)),
+            // A first item that cannot be chosen starts with `-`: not a flag.
+            "--".into(),
         ]);
         if matches!(self.lines.first(), Some(Line::Note(_))) {
             // A note is written `-text`: as the first item, tmux would read it as a flag.

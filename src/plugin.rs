@@ -238,11 +238,14 @@ pub fn status_segment(bin: &str, format: Option<&str>) -> String {
         tail.push(f.to_string());
     }
     // Inside a conditional branch: `#`, `,` and `}` escaped (the job's command is
-    // expanded as a format too, which turns them back).
+    // expanded as a format too, which turns them back); `%` four times, as the status
+    // line, and then the job's command again, go through strftime (`100%H` would show
+    // the hour).
     let esc = |text: &str| {
         let mut out = String::with_capacity(text.len());
         for c in text.chars() {
             match c {
+                '%' => out.push_str("%%%%"),
                 '#' => out.push_str("##"),
                 ',' => out.push_str("#,"),
                 '}' => out.push_str("#}"),
@@ -350,6 +353,54 @@ pub fn prompt_command(prompt: &str, run_shell: &str) -> String {
     )
 }
 
+/// The plugin's own message option (what `atlas.tmux` last said).
+pub const STATE_MESSAGE: &str = "@atlas_plugin_message";
+
+/// A popup size option's value if `display-popup` takes it, else the default (so a typo
+/// in `@atlas-popup-width` never turns into a tmux error when a view opens).
+pub fn popup_size(value: Option<&str>, default: &str) -> String {
+    match value.map(str::trim) {
+        Some(v) if crate::tmux_value::popup_size_ok(v) => v.to_string(),
+        _ => default.to_string(),
+    }
+}
+
+/// What is wrong with the `@atlas-*` options that reach tmux, one sentence each (empty
+/// when nothing is): popup sizes `display-popup` would refuse, a binary path that tmux's
+/// prompt templates would change.
+pub fn option_problems(options: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, default) in [
+        (OPT_POPUP_WIDTH, DEFAULT_POPUP_WIDTH),
+        (OPT_POPUP_HEIGHT, DEFAULT_POPUP_HEIGHT),
+    ] {
+        if let Some(v) = options
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        {
+            if !crate::tmux_value::popup_size_ok(v) {
+                out.push(format!(
+                    "{name} is `{v}`; expected a size like 80% (1-100%) or 100 (cells); using {default}"
+                ));
+            }
+        }
+    }
+    if let Some(bin) = options.get(OPT_BIN).filter(|b| !b.trim().is_empty()) {
+        let percent_digit = bin
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0] == b'%' && w[1].is_ascii_digit());
+        if percent_digit || bin.chars().any(char::is_control) {
+            out.push(format!(
+                "{OPT_BIN} is `{}`, a path tmux would change (`%` before a digit, or a control character); install atlas elsewhere",
+                bin.escape_debug()
+            ));
+        }
+    }
+    out
+}
+
 /// What `atlas plugin init` knows when it builds the script.
 #[derive(Debug, Clone)]
 pub struct InitInput {
@@ -375,11 +426,19 @@ pub fn key_for(options: &BTreeMap<String, String>, k: &KeyOption) -> Option<Stri
     }
 }
 
+/// What the plugin's keys say in a session where no team runs (one line, no commas: it
+/// sits in a format conditional).
+pub const NO_TEAM_HERE: &str = "atlas: no team runs in this session; start one with atlas up in its folder (atlas init writes one)";
+
 /// The tmux command a key runs (config syntax).
 pub fn key_command(action: KeyAction, bin: &str) -> String {
     let atlas = run_shell_atlas(bin);
     let here = "--client #{q:client_name} --pane #{q:pane_id}";
-    let no_agent = "display-message \"atlas: this pane runs no atlas agent\"";
+    // In a team's session: this pane is not an agent; elsewhere: no team runs here.
+    let no_agent = format!(
+        "display-message \"#{{?@atlas_config,{},{}}}\"",
+        "atlas: this pane runs no atlas agent", NO_TEAM_HERE
+    );
     match action {
         KeyAction::Menu => format!(
             "run-shell -b {}",
@@ -545,6 +604,12 @@ mod tests {
             seg.ends_with(" status --format '{inbox#}#, {down#}')}"),
             "{seg}"
         );
+        // strftime runs on the status line, then on the job's command: `%` survives both.
+        let seg = status_segment("/opt/atlas", Some("{inbox} 100%H"));
+        assert!(
+            seg.ends_with(" status --format '{inbox#} 100%%%%H')}"),
+            "{seg}"
+        );
     }
 
     #[test]
@@ -631,6 +696,22 @@ mod tests {
         assert_eq!(f.matches("#{").count(), f.matches('}').count());
         assert!(pane_borders_enabled("on"));
         assert!(!pane_borders_enabled("off"));
+    }
+
+    #[test]
+    fn bad_option_values_are_named_and_replaced() {
+        let mut o = BTreeMap::new();
+        assert!(option_problems(&o).is_empty());
+        o.insert(OPT_POPUP_WIDTH.to_string(), "abc".to_string());
+        o.insert(OPT_POPUP_HEIGHT.to_string(), "60%".to_string());
+        o.insert(OPT_BIN.to_string(), "/opt/100%1/atlas".to_string());
+        let p = option_problems(&o);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("@atlas-popup-width is `abc`"), "{p:?}");
+        assert!(p[1].contains("@atlas-bin"), "{p:?}");
+        assert_eq!(popup_size(Some("abc"), "80%"), "80%");
+        assert_eq!(popup_size(Some("60%"), "75%"), "60%");
+        assert_eq!(popup_size(None, "75%"), "75%");
     }
 
     #[test]

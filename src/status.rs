@@ -15,6 +15,10 @@ use crate::tmux::PaneInfo;
 /// The format used when none is given.
 pub const DEFAULT_FORMAT: &str = "✉ {inbox} ⚑ {attention} ↓ {down} ? {waiting}";
 
+/// What the segment ends with when the team's session is not running (and the format
+/// speaks of agents: `{down}` or `{waiting}`).
+pub const NOT_RUNNING: &str = " · not running";
+
 /// The numbers a segment can show.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -52,6 +56,21 @@ pub fn agent_counts(team: &Team, panes: &[PaneInfo]) -> (usize, usize) {
         }
     }
     (down, waiting)
+}
+
+/// The segment for a team whose session is not running: every one of its `agents` is
+/// down, none waiting, and — when the format speaks of agents — [`NOT_RUNNING`] at the end.
+pub fn render_not_running(format: &str, counts: &Counts, agents: usize) -> String {
+    let counts = Counts {
+        down: agents,
+        waiting: 0,
+        ..*counts
+    };
+    let mut text = render(format, &counts);
+    if needs_panes(format) {
+        text.push_str(NOT_RUNNING);
+    }
+    text
 }
 
 /// The segment: `format` with its placeholders filled, escaped for tmux.
@@ -138,6 +157,15 @@ mod tests {
     fn nothing_runs_in_tmux() {
         assert_eq!(render("#(touch X) {inbox}", &counts()), "##(touch X) 7");
         assert_eq!(render("a\x1b[31mb\n", &counts()), "a[31mb");
+    }
+
+    #[test]
+    fn a_team_not_running_is_all_down_and_says_so() {
+        assert_eq!(
+            render_not_running(DEFAULT_FORMAT, &counts(), 13),
+            "✉ 7 ⚑ 2 ↓ 13 ? 0 · not running"
+        );
+        assert_eq!(render_not_running("{inbox}", &counts(), 13), "7");
     }
 
     #[test]

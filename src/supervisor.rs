@@ -18,15 +18,34 @@ use crate::config::{RestartPolicy, Supervisor};
 pub const MEMORY_FILE: &str = ".supervisor.json";
 
 /// The file (in the logs folder) where a running supervisor keeps the agents-down and
-/// agents-waiting counts, so `atlas status` need not ask tmux: `PID DOWN WAITING`.
+/// agents-waiting counts, so `atlas status` need not ask tmux: `PID:START DOWN WAITING`
+/// (START: when that process started, from `/proc/PID/stat`, so that a pid the system has
+/// since given to another program is not taken for the supervisor; a bare `PID` is read
+/// too).
 pub const COUNTS_FILE: &str = ".supervisor-counts";
+
+/// When process `pid` started (clock ticks since boot, `/proc/PID/stat` field 22).
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `PID (COMM) STATE …`: COMM may hold spaces and parentheses.
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(19)?.parse().ok()
+}
 
 /// Write the counts file (atomically).
 pub fn write_counts(logs: &Path, down: usize, waiting: usize) -> std::io::Result<()> {
     let path = logs.join(COUNTS_FILE);
     let tmp = logs.join(format!("{COUNTS_FILE}.tmp"));
-    std::fs::write(&tmp, format!("{} {down} {waiting}\n", std::process::id()))?;
+    let pid = std::process::id();
+    let started = start_time(pid).unwrap_or(0);
+    std::fs::write(&tmp, format!("{pid}:{started} {down} {waiting}\n"))?;
     std::fs::rename(tmp, path)
+}
+
+/// Remove the counts file (the team stopped; a supervisor that lingers must not speak for
+/// it).
+pub fn remove_counts(logs: &Path) {
+    let _ = std::fs::remove_file(logs.join(COUNTS_FILE));
 }
 
 /// The counts a live supervisor keeps, or None when there is no file or its supervisor is
@@ -34,12 +53,19 @@ pub fn write_counts(logs: &Path, down: usize, waiting: usize) -> std::io::Result
 pub fn read_counts(logs: &Path) -> Option<(usize, usize)> {
     let text = std::fs::read_to_string(logs.join(COUNTS_FILE)).ok()?;
     let mut words = text.split_whitespace();
-    let pid: u32 = words.next()?.parse().ok()?;
+    let (pid, started) = match words.next()?.split_once(':') {
+        Some((pid, start)) => (pid.parse::<u32>().ok()?, Some(start.parse::<u64>().ok()?)),
+        None => (text.split_whitespace().next()?.parse::<u32>().ok()?, None),
+    };
     let down = words.next()?.parse().ok()?;
     let waiting = words.next()?.parse().ok()?;
-    Path::new(&format!("/proc/{pid}"))
-        .exists()
-        .then_some((down, waiting))
+    let alive = match (started, start_time(pid)) {
+        (_, None) => false,
+        // The process that wrote the file, not a later one with its pid.
+        (Some(s), Some(now)) => s == 0 || s == now,
+        (None, Some(_)) => true,
+    };
+    alive.then_some((down, waiting))
 }
 
 /// What to do about an agent found dead.
@@ -369,6 +395,14 @@ mod tests {
         assert_eq!(read_counts(d.path()), Some((2, 1)));
         // A pid that cannot exist: the supervisor is gone.
         std::fs::write(d.path().join(COUNTS_FILE), "4294967295 2 1\n").unwrap();
+        assert_eq!(read_counts(d.path()), None);
+        // A live pid that started at another time: not the supervisor that wrote it.
+        let me = std::process::id();
+        std::fs::write(d.path().join(COUNTS_FILE), format!("{me}:1 2 1\n")).unwrap();
+        assert_eq!(read_counts(d.path()), None);
+        write_counts(d.path(), 0, 0).unwrap();
+        assert_eq!(read_counts(d.path()), Some((0, 0)));
+        remove_counts(d.path());
         assert_eq!(read_counts(d.path()), None);
     }
 

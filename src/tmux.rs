@@ -46,6 +46,9 @@ pub enum TmuxError {
     /// tmux could not be started.
     #[error("cannot run tmux: {0}")]
     Io(#[from] std::io::Error),
+    /// The team's session belongs to another config (or to none).
+    #[error(transparent)]
+    NotOurs(#[from] crate::owner::NotOurs),
 }
 
 /// Which tmux server to talk to.
@@ -178,17 +181,22 @@ impl Tmux {
     }
 
     /// As [`Tmux::run_batch`], feeding `input` to tmux's standard input (for
-    /// `load-buffer -`). A batch too long for one tmux message (tmux refuses a command line
-    /// over about 16 KB: "command too long") is run as several invocations, split between
-    /// commands, in order; the input goes to the first.
+    /// `load-buffer -`).
+    ///
+    /// A batch too big for one tmux message (about 16 KiB of arguments: long names or paths,
+    /// many agents) is run as several invocations, in order, each stopping the rest when it
+    /// fails — where one would fail with tmux's "failed to send command".
     pub fn run_batch_input(&self, cmds: &[Cmd], input: Option<&[u8]>) -> Result<String, TmuxError> {
         if cmds.is_empty() {
             return Ok(String::new());
         }
+        let chunks = split_batch(cmds, MAX_BATCH_BYTES);
+        if input.is_some() || chunks.len() == 1 {
+            return self.start_input(cmds, input)?.wait();
+        }
         let mut out = String::new();
-        let mut input = input;
-        for chunk in batch_chunks(cmds, BATCH_BYTES) {
-            out.push_str(&self.start_input(chunk, input.take())?.wait()?);
+        for chunk in chunks {
+            out.push_str(&self.start_input(chunk, None)?.wait()?);
         }
         Ok(out)
     }
@@ -286,6 +294,23 @@ impl Tmux {
         self.run(&tcmd!["capture-pane", "-p", "-t", pane])
     }
 
+    /// The `@atlas_config` of a session (empty when unset), or `None` when the session (or
+    /// the server) is not running. One tmux call.
+    pub fn session_config(&self, session: &str) -> Result<Option<String>, TmuxError> {
+        match self.run(&tcmd![
+            "display-message",
+            "-p",
+            "-t",
+            session_target(session),
+            "#{@atlas_config}"
+        ]) {
+            Ok(out) => Ok(Some(out.trim_end_matches('\n').to_string())),
+            Err(TmuxError::NoServer(_) | TmuxError::NoSession(_)) => Ok(None),
+            Err(TmuxError::Failed { stderr, .. }) if stderr.contains("can't find") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Read a session option (`@name`); empty when unset.
     pub fn session_option(&self, session: &str, name: &str) -> Result<String, TmuxError> {
         let out = self.run(&tcmd![
@@ -299,28 +324,36 @@ impl Tmux {
     }
 }
 
-/// How many bytes of arguments one tmux invocation carries at most (tmux's limit for the
-/// whole message is 16 KB).
-pub const BATCH_BYTES: usize = 12 * 1024;
+/// The most argument bytes (each argument and its NUL) atlas sends in one tmux invocation.
+/// tmux 3.3a's client refuses a command line of about 16,330 bytes ("failed to send
+/// command", then "command too long"); this leaves room.
+pub const MAX_BATCH_BYTES: usize = 15 * 1024;
 
-/// Split a batch into runs of whole commands whose arguments stay within `budget` bytes
-/// (a single longer command is a run of its own).
-pub fn batch_chunks(cmds: &[Cmd], budget: usize) -> Vec<&[Cmd]> {
-    let mut chunks = Vec::new();
-    let (mut start, mut size) = (0, 0);
+/// How many bytes of a tmux invocation one command takes (its arguments as
+/// [`batch_args`] writes them, each with its NUL, and the `;` before it).
+pub fn command_bytes(cmd: &Cmd) -> usize {
+    cmd.iter()
+        .map(|a| crate::escape::tmux_arg(a).len() + 1)
+        .sum::<usize>()
+        + 2
+}
+
+/// `cmds` cut into runs of whole commands whose arguments (as [`batch_args`] writes them)
+/// take at most `max` bytes each; a single command larger than that is a run of its own.
+pub fn split_batch(cmds: &[Cmd], max: usize) -> Vec<&[Cmd]> {
+    let size = command_bytes;
+    let mut out = Vec::new();
+    let (mut start, mut used) = (0, 0);
     for (i, c) in cmds.iter().enumerate() {
-        let n: usize = c.iter().map(|a| a.len() + 2).sum::<usize>() + 2;
-        if i > start && size + n > budget {
-            chunks.push(&cmds[start..i]);
-            start = i;
-            size = 0;
+        let n = size(c);
+        if i > start && used + n > max {
+            out.push(&cmds[start..i]);
+            (start, used) = (i, 0);
         }
-        size += n;
+        used += n;
     }
-    if start < cmds.len() {
-        chunks.push(&cmds[start..]);
-    }
-    chunks
+    out.push(&cmds[start..]);
+    out
 }
 
 /// The argument vector for several commands: separated by lone `;`, each argument's
@@ -383,21 +416,28 @@ pub struct PaneInfo {
     pub stopped: bool,
     /// The session's name.
     pub session: String,
+    /// The session's `@atlas_config`: the config that owns it ("" when unset; see
+    /// [`crate::owner`]).
+    pub config: String,
 }
 
 /// The pane option `atlas stop` sets to the pid of the program it stops.
 pub const STOPPED_OPTION: &str = "@atlas_stopped";
 
 impl PaneInfo {
-    /// The `-F` format that [`PaneInfo::parse`] reads. Fields are separated by a tab.
-    pub const FORMAT: &'static str = "#{pane_id}\t#{window_id}\t#{window_name}\t#{@atlas_agent}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_pid}\t#{pane_in_mode}\t#{window_activity}\t#{@atlas_state}\t#{@atlas_stopped}\t#{session_name}";
+    /// The `-F` format that [`PaneInfo::parse`] reads. Fields are separated by a tab; the
+    /// session's name, which may hold tabs in a session atlas did not make, comes before
+    /// its `@atlas_config`, which cannot (atlas refuses such a config path).
+    pub const FORMAT: &'static str = "#{pane_id}\t#{window_id}\t#{window_name}\t#{@atlas_agent}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{pane_pid}\t#{pane_in_mode}\t#{window_activity}\t#{@atlas_state}\t#{@atlas_stopped}\t#{session_name}\t#{@atlas_config}";
 
-    /// Parse one line printed with [`PaneInfo::FORMAT`].
+    /// Parse one line printed with [`PaneInfo::FORMAT`] (a line without the config field
+    /// reads as a session with no `@atlas_config`).
     pub fn parse(line: &str) -> Option<PaneInfo> {
         let f: Vec<&str> = line.splitn(13, '\t').collect();
         if f.len() < 13 || !f[0].starts_with('%') {
             return None;
         }
+        let (session, config) = f[12].rsplit_once('\t').unwrap_or((f[12], ""));
         Some(PaneInfo {
             id: f[0].into(),
             window_id: f[1].into(),
@@ -411,7 +451,8 @@ impl PaneInfo {
             activity: f[9].parse().ok(),
             state_option: f[10].into(),
             stopped: !f[11].is_empty() && f[11] == f[7],
-            session: f[12].into(),
+            session: session.into(),
+            config: config.into(),
         })
     }
 }
@@ -430,22 +471,25 @@ mod tests {
     }
 
     #[test]
-    fn long_batches_are_split_between_commands() {
-        let big = |n: usize| tcmd!["set-option", "x".repeat(n)];
-        let cmds = vec![big(100), big(100), big(5000), big(100)];
-        let chunks = batch_chunks(&cmds, 300);
+    fn big_batches_are_split_between_commands() {
+        let cmds: Vec<Cmd> = (0..10)
+            .map(|i| tcmd!["set-option", "-g", format!("@o{i}"), "x".repeat(1000)])
+            .collect();
+        assert_eq!(split_batch(&cmds, MAX_BATCH_BYTES).len(), 1);
+        let parts = split_batch(&cmds, 3000);
         assert_eq!(
-            chunks.iter().map(|c| c.len()).collect::<Vec<_>>(),
-            [2, 1, 1]
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [2, 2, 2, 2, 2]
         );
-        assert_eq!(batch_chunks(&cmds[..2], 10_000).len(), 1);
-        assert!(batch_chunks(&[], 10).is_empty());
+        let one = vec![tcmd!["set-option", "-g", "@big", "x".repeat(5000)]];
+        assert_eq!(split_batch(&one, 3000).len(), 1);
+        assert_eq!(split_batch(&[], 3000).len(), 1);
     }
 
     #[test]
     fn parses_pane_lines() {
         let p = PaneInfo::parse(
-            "%3\t@1\tcontent\tOrpheus\t1\t137\t\t4242\t0\t1700000000\tbusy\t\tmy\tteam",
+            "%3\t@1\tcontent\tOrpheus\t1\t137\t\t4242\t0\t1700000000\tbusy\t\tmy\tteam\t/t/atlas.toml",
         )
         .unwrap();
         assert!(!p.stopped);
@@ -467,6 +511,9 @@ mod tests {
         assert_eq!(p.pid, Some(4242));
         assert_eq!(p.state_option, "busy");
         assert_eq!(p.session, "my\tteam");
+        assert_eq!(p.config, "/t/atlas.toml");
+        let bare = PaneInfo::parse("%3\t@1\tw\tA\t0\t\t\t1\t0\t1\t\tteam").unwrap();
+        assert_eq!((bare.session.as_str(), bare.config.as_str()), ("team", ""));
         assert!(PaneInfo::parse("garbage").is_none());
     }
 

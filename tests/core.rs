@@ -21,8 +21,18 @@ fn write_team(dir: &Path, session: &str) {
     let text = std::fs::read_to_string(&path).unwrap();
     let agent = r#"sh -c 'printf "AGENT=%s\n" "$ATLAS_AGENT"; printf "CONFIG=%s\n" "$ATLAS_CONFIG"; printf "\033[31mRED\033[0m-TEXT\n"; read line; exit $line'"#;
     let resume = r#"sh -c 'echo RESUMED-MARK; read line; exit $line'"#;
+    // `atlas init` names the session after the folder; these tests choose their own.
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("session = ") {
+                format!("session = {}\n", toml_str(session))
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
     let text = text
-        .replace("session = \"atlas\"", &format!("session = \"{session}\""))
         .replace(
             "command = \"claude\"",
             &format!("command = {}", toml_str(agent)),

@@ -780,14 +780,14 @@ fn status_falls_back_to_atlas_status_without_a_supervisor() {
         "set",
         "-g",
         "@atlas-status-format",
-        "in={inbox}, att={attention} {{x}}",
+        "in={inbox}, att={attention} {{x}} 100%H",
     ]);
     load_plugin(&server);
     let client = Client::attach(&server, &t.session);
     client.wait_screen("the atlas status output", |s| {
         s.lines()
             .last()
-            .is_some_and(|l| l.contains("<in=1, att=1 {x}>"))
+            .is_some_and(|l| l.contains("<in=1, att=1 {x} 100%H>"))
     });
     assert!(!t.touched.exists());
 }
@@ -919,4 +919,65 @@ fn the_menu_acknowledges_an_inbox_entry() {
     assert!(!t.touched.exists(), "the task's #(…) was run");
     client.keys(&["C-b", "A"]);
     client.wait_screen("an empty inbox", |s| s.contains("Inbox of human: empty"));
+}
+
+/// In a session where no team runs, every key and the menu say so in one line, with how to
+/// start one — no menu of actions that can only fail, no raw "… returned 1".
+#[test]
+fn outside_a_team_keys_and_menu_say_so_in_one_line() {
+    let home = tempfile::tempdir().unwrap();
+    let server = Server::new();
+    start(&server, home.path(), &path_with_debug(), "work");
+    server.run(&["set-option", "-g", "display-time", "20000"]);
+    load_plugin(&server);
+    let client = Client::attach(&server, "work");
+    for (key, says) in [
+        (
+            "A",
+            "atlas: no team runs here; start one with `atlas up` in its folder",
+        ),
+        (
+            "J",
+            "atlas: no team runs here; start one with `atlas up` in its folder",
+        ),
+        (
+            "R",
+            "atlas: no team runs in this session; start one with atlas up in its folder",
+        ),
+        (
+            "S",
+            "atlas: no team runs in this session; start one with atlas up in its folder",
+        ),
+    ] {
+        client.keys(&["C-b", key]);
+        let screen = client.wait_screen(&format!("the message of key {key}"), |s| {
+            s.lines().last().is_some_and(|l| l.contains(says))
+        });
+        assert!(!screen.contains("returned"), "{key}: {screen}");
+        assert!(!screen.contains("Peek at an agent"), "{key}: {screen}");
+        // Any key clears the message.
+        client.keys(&["Escape"]);
+        client.wait_screen("the message to go", |s| {
+            !s.lines().last().is_some_and(|l| l.contains("no team runs"))
+        });
+    }
+    // The chooser, asked for directly (as the menu's items do), says the same.
+    let pane = server.run(&["display-message", "-p", "-t", "=work:", "#{pane_id}"]);
+    let o = output(server.atlas(home.path()).args([
+        "menu",
+        "--print",
+        "--pick",
+        "peek",
+        "--pane",
+        pane.trim(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("display-message"), "{text}");
+    assert!(text.contains("no team runs here"), "{text}");
+    // A popup size tmux would refuse is named when the plugin loads.
+    server.run(&["set-option", "-g", "@atlas-popup-width", "wide"]);
+    load_plugin(&server);
+    let msg = option(&server, "@atlas_plugin_message");
+    assert!(msg.contains("@atlas-popup-width is `wide`"), "{msg}");
 }

@@ -141,6 +141,7 @@ fn pane() -> PaneInfo {
         state_option: String::new(),
         stopped: false,
         session: "s".into(),
+        config: String::new(),
     }
 }
 

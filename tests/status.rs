@@ -275,14 +275,15 @@ fn status_counts_and_never_runs_agent_text() {
     let server = Server::new();
     let dir = tempfile::tempdir().unwrap();
     team(dir.path(), "st");
-    // No file yet, no tmux server: zeros, not an error.
+    // No file yet, no tmux server: not an error; the team is not running, so its three
+    // agents are down, and the segment says so.
     assert_eq!(
         status(
             &server,
             dir.path(),
             "{inbox} {attention} {operator} {down} {waiting}"
         ),
-        "0 0 0 0 0"
+        "0 0 0 3 0 · not running"
     );
     let marker = dir.path().join("pwned");
     let task = format!("#(touch {})", marker.display());
@@ -353,4 +354,46 @@ fn status_counts_agents_down_and_waiting() {
     });
     server.run(&["set-option", "-p", "-t", &c, "@atlas_state", "failed"]);
     assert_eq!(status(&server, dir.path(), "{down} {waiting}"), "2 1");
+}
+
+/// After `atlas down` the team is down, whatever the supervisor last wrote: every agent
+/// counts in `↓`, and the segment says the team is not running.
+#[test]
+fn status_after_down_shows_every_agent_down() {
+    let server = Server::new();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("atlas.toml"),
+        "[team]\nsession = \"st3\"\n[defaults]\ncommand = \"sleep 1000\"\n[[windows]]\nname = \"w\"\nagents = [{ name = \"A\" }, { name = \"B\" }, { name = \"C\" }]\n",
+    )
+    .unwrap();
+    // A second session keeps the server up after the team's is gone.
+    server.run(&["new-session", "-d", "-s", "other", "-x", "80", "-y", "24"]);
+    let o = output(server.atlas(dir.path()).arg("up"));
+    assert!(o.status.success(), "up failed: {}", stderr(&o));
+    // The supervisor keeps its counts file.
+    let counts = dir.path().join("logs/.supervisor-counts");
+    wait_for(Duration::from_secs(10), "the supervisor's counts", || {
+        counts.exists().then_some(())
+    });
+    wait_for(Duration::from_secs(10), "all running", || {
+        (status(&server, dir.path(), atlas::status::DEFAULT_FORMAT) == "✉ 0 ⚑ 0 ↓ 0 ? 0")
+            .then_some(())
+    });
+    let o = output(server.atlas(dir.path()).arg("down"));
+    assert!(o.status.success(), "down failed: {}", stderr(&o));
+    assert_eq!(
+        status(&server, dir.path(), atlas::status::DEFAULT_FORMAT),
+        "✉ 0 ⚑ 0 ↓ 3 ? 0 · not running"
+    );
+    // A counts file a supervisor left behind, with a pid that is alive but is not that
+    // supervisor (this test's own), is not believed either.
+    std::fs::write(&counts, format!("{}:1 0 0\n", std::process::id())).unwrap();
+    assert_eq!(status(&server, dir.path(), "{down}"), "3 · not running");
+    // No server at all.
+    server.run(&["kill-server"]);
+    assert_eq!(
+        status(&server, dir.path(), atlas::status::DEFAULT_FORMAT),
+        "✉ 0 ⚑ 0 ↓ 3 ? 0 · not running"
+    );
 }

@@ -126,19 +126,19 @@ pub fn run(ctx: &Ctx, args: &AckArgs) -> Result<Exit> {
     };
     let acked = acknowledge(&team, &who, which)?;
     if acked.ids.is_empty() {
-        println!("{who}'s inbox is empty; nothing to acknowledge");
+        crate::outln!("{who}'s inbox is empty; nothing to acknowledge")?;
         return Ok(Exit::Success);
     }
     nudge_supervisor(ctx, &team);
     for id in &acked.ids {
-        println!("acknowledged {}", super::inbox::clean(id));
+        crate::outln!("acknowledged {}", super::inbox::clean(id))?;
     }
     let n = acked.ids.len();
-    println!(
+    crate::outln!(
         "{n} entr{} acknowledged; {who}'s inbox: {} left",
         if n == 1 { "y" } else { "ies" },
         acked.left
-    );
+    )?;
     Ok(Exit::Success)
 }
 

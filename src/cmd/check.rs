@@ -14,12 +14,12 @@ use crate::error::Exit;
 pub fn run(ctx: &Ctx) -> Result<Exit> {
     let team = ctx.team_checked()?;
     for w in &team.warnings {
-        eprintln!("atlas: warning: {w}");
+        crate::errln!("atlas: warning: {w}");
     }
     let mut problems = crate::worktree::problems(&team)?;
     if let Some(last) = problems.pop() {
         for p in problems {
-            eprintln!("atlas: {p}");
+            crate::errln!("atlas: {p}");
         }
         return Err(crate::error::usage(last));
     }

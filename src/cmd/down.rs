@@ -1,6 +1,7 @@
-//! `atlas down [--remove-worktrees]`: stop the team's tmux session and every process of
-//! the team; with `--remove-worktrees`, also remove the agents' git worktrees — refused,
-//! before anything stops, while any of them has uncommitted changes. Branches are kept.
+//! `atlas down [--remove-worktrees]`: stop the team's tmux session — only when it is the
+//! team's own (see [`crate::owner`]) — and every process of the team; with
+//! `--remove-worktrees`, also remove the agents' git worktrees — refused, before anything
+//! stops, while any of them has uncommitted changes. Branches are kept.
 
 use anyhow::Result;
 
@@ -32,27 +33,32 @@ pub fn run(ctx: &Ctx, args: &DownArgs) -> Result<Exit> {
             anyhow::bail!("{}", crate::worktree::refusal(&dirty, FILES_SHOWN));
         }
     }
-    if ctx.tmux.has_session(&team.session)? {
-        // Every process of the team, found before the session goes: killing the session
-        // hangs up on the panes, and what ignores that (or outlives its pane) is ended after.
-        let mut procs = std::collections::BTreeSet::new();
-        for p in ctx.tmux.panes(&team.session).unwrap_or_default() {
-            if let Some(pid) = p.pid {
-                procs.extend(crate::proctree::pane_tree(pid, p.dead));
+    match ctx.tmux.session_config(&team.session)? {
+        None => crate::outln!("the session `{}` is not running", team.session)?,
+        Some(recorded) => {
+            crate::owner::check(&team, &recorded)?;
+            // Every process of the team, found before the session goes: killing the
+            // session hangs up on the panes, and what ignores that (or outlives its pane)
+            // is ended after.
+            let mut procs = std::collections::BTreeSet::new();
+            for p in ctx.tmux.panes(&team.session).unwrap_or_default() {
+                if let Some(pid) = p.pid {
+                    procs.extend(crate::proctree::pane_tree(pid, p.dead));
+                }
+            }
+            ctx.tmux
+                .run(&tcmd!["kill-session", "-t", exact_session(&team.session)])?;
+            // `atlas status` must not take a lingering supervisor's counts for the team's.
+            crate::supervisor::remove_counts(&team.logs);
+            let killed = crate::proctree::terminate(&procs, crate::proctree::GRACE);
+            crate::outln!("stopped session `{}`", team.session)?;
+            if !killed.is_empty() {
+                crate::outln!(
+                    "{} process(es) ignored the hangup and SIGTERM and were killed",
+                    killed.len()
+                )?;
             }
         }
-        ctx.tmux
-            .run(&tcmd!["kill-session", "-t", exact_session(&team.session)])?;
-        let killed = crate::proctree::terminate(&procs, crate::proctree::GRACE);
-        println!("stopped session `{}`", team.session);
-        if !killed.is_empty() {
-            println!(
-                "{} process(es) ignored the hangup and SIGTERM and were killed",
-                killed.len()
-            );
-        }
-    } else {
-        println!("the session `{}` is not running", team.session);
     }
     if args.remove_worktrees {
         remove_worktrees(&team)?;
@@ -69,18 +75,18 @@ fn remove_worktrees(team: &Team) -> Result<()> {
         match crate::worktree::remove(w) {
             Ok(true) => {
                 removed += 1;
-                println!(
+                crate::outln!(
                     "removed the worktree {} (its branch {} is kept)",
                     w.path.strip_prefix(&team.dir).unwrap_or(&w.path).display(),
                     w.branch
-                );
+                )?;
             }
             Ok(false) => {}
             Err(e) => failed.push(format!("{e:#}")),
         }
     }
     if removed == 0 && failed.is_empty() {
-        println!("no worktree to remove");
+        crate::outln!("no worktree to remove")?;
     }
     if !failed.is_empty() {
         anyhow::bail!("{}", failed.join("; "));

@@ -63,6 +63,6 @@ pub fn run(ctx: &Ctx, args: &crate::cli::HandoffArgs) -> Result<Exit> {
         extra: Vec::new(),
     };
     let id = coord::append(&team.coordination, &entry)?;
-    println!("{id}");
+    crate::outln!("{id}")?;
     Ok(Exit::Success)
 }

@@ -33,7 +33,7 @@ pub fn run(_ctx: &Ctx, args: &HooksArgs) -> Result<Exit> {
         .ok()
         .map(|p| crate::escape::sh_quote(&p.to_string_lossy()))
         .unwrap_or_else(|| "atlas".to_string());
-    println!("{}", serde_json::to_string_pretty(&claude(&atlas))?);
+    crate::outln!("{}", serde_json::to_string_pretty(&claude(&atlas))?)?;
     Ok(Exit::Success)
 }
 

@@ -45,9 +45,39 @@ const TEAM: &[Branch] = &[
     ),
 ];
 
-/// The text of the starter atlas.toml. With `demo`, every agent runs the built-in demo
-/// agent, so the whole team works without any AI tool installed.
-pub fn starter_config(demo: bool) -> String {
+/// The session name `atlas init` writes for a team in `dir`: the folder's name, made a name
+/// tmux keeps as written and atlas accepts — letters and digits kept, every other run of
+/// characters one `-` (so no `:` or `.`, which tmux replaces, no `#`, which it expands, no
+/// leading `-`, `=`, `$`, `@`, `%`, `~` or `{`, which targets read as special), at most 32
+/// characters; `atlas` when nothing is left. Two teams in differently named folders thus
+/// never share a session by default.
+pub fn session_name_for(dir: &Path) -> String {
+    let raw = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut name = String::new();
+    for c in raw.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            name.push(c);
+        } else if !name.is_empty() && !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    let mut name: String = name.chars().take(32).collect();
+    while name.ends_with('-') {
+        name.pop();
+    }
+    if name.is_empty() || config::session_name_problem(&name).is_some() {
+        return "atlas".into();
+    }
+    name
+}
+
+/// The text of the starter atlas.toml, for a team whose session is named `session`. With
+/// `demo`, every agent runs the built-in demo agent, so the whole team works without any
+/// AI tool installed.
+pub fn starter_config_for(demo: bool, session: &str) -> String {
     let defaults = if demo {
         "command = \"atlas demo-agent\"             # the built-in demo agent (no AI tool needed)\n\
          resume = \"atlas demo-agent\"\n\
@@ -59,10 +89,12 @@ pub fn starter_config(demo: bool) -> String {
     };
     let mut s = String::new();
     s.push_str("# atlas team config — see `atlas --help` and the README's config reference.\n\n");
+    let session_line = format!("session = {}", toml::Value::String(session.to_string()));
+    s.push_str(&format!(
+        "[team]\n{session_line:<35} # tmux session name, from the folder's; one per team\n"
+    ));
     s.push_str(
-        "[team]\n\
-         session = \"atlas\"                   # tmux session name\n\
-         coordination = \"coordination.md\"    # the coordination file, relative to this file\n\
+        "coordination = \"coordination.md\"    # the coordination file, relative to this file\n\
          logs = \"logs\"                       # pane logs and the event log\n\
          reports = \"reports\"                 # morning reports\n\
          operator = \"human\"                  # the name a person uses in the coordination file\n\n",
@@ -106,6 +138,11 @@ pub fn starter_config(demo: bool) -> String {
     s
 }
 
+/// [`starter_config_for`] with the session `atlas`.
+pub fn starter_config(demo: bool) -> String {
+    starter_config_for(demo, "atlas")
+}
+
 /// Run `atlas init`.
 pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<Exit> {
     let dir = match &args.dir {
@@ -120,13 +157,13 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<Exit> {
             path.display()
         )));
     }
-    let text = starter_config(args.demo);
+    let text = starter_config_for(args.demo, &session_name_for(&dir));
     // Never write a config atlas itself would refuse.
     config::parse(&text, &path, &|_, _| true)?;
     write_atomic(&path, &text)?;
-    println!("wrote {}", path.display());
+    crate::outln!("wrote {}", path.display())?;
     let quoted = crate::escape::sh_quote(&path.to_string_lossy());
-    println!("start the team with: atlas up --config {quoted} --attach");
+    crate::outln!("start the team with: atlas up --config {quoted} --attach")?;
     Ok(Exit::Success)
 }
 
@@ -140,6 +177,27 @@ fn write_atomic(path: &Path, text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_session_is_named_after_the_folder_and_valid() {
+        let name = |d: &str| session_name_for(Path::new(d));
+        assert_eq!(name("/home/me/my-team"), "my-team");
+        assert_eq!(name("/home/me/Client.Work: v2"), "Client-Work-v2");
+        assert_eq!(name("/tmp/.tmpAbC123"), "tmpAbC123");
+        assert_eq!(name("/x/-dash"), "dash");
+        assert_eq!(name("/x/#(rm -rf ~)"), "rm-rf");
+        assert_eq!(name("/x/=$@%~{}"), "atlas");
+        assert_eq!(name("/x/ünï ✓"), "ünï");
+        assert_eq!(name("/"), "atlas");
+        assert_eq!(name("/x/...."), "atlas");
+        assert_eq!(name(&format!("/x/{}", "a".repeat(40))), "a".repeat(32));
+        for d in ["/a/b", "/x/#(x)", "/x/ünï ✓", "/", "/x/-a.b:c"] {
+            assert!(config::session_name_problem(&name(d)).is_none(), "{d}");
+        }
+        let text = starter_config_for(true, &name("/home/me/Client.Work: v2"));
+        let t = config::parse(&text, Path::new("/t/atlas.toml"), &|_, _| true).unwrap();
+        assert_eq!(t.session, "Client-Work-v2");
+    }
 
     #[test]
     fn starter_team_has_13_agents_in_5_windows() {

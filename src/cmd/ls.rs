@@ -92,6 +92,11 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
     let team = ctx.team()?;
     let now = Local::now();
     let observations = state::observe_team(&ctx.tmux, &team, now)?;
+    // No agent pane found: the session may still run, made by hand (no agent panes to
+    // tell its owner); one more call says whose it is.
+    if observations.iter().all(|o| o.state == State::Missing) {
+        ctx.check_owner(&team)?;
+    }
     // Inbox counts through the same cache `atlas status` keeps.
     let counts = match crate::coord::cache::board(
         &team.coordination,
@@ -100,7 +105,7 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
     ) {
         Ok((board, _)) => board.inbox_counts(),
         Err(e) => {
-            eprintln!(
+            crate::errln!(
                 "atlas: cannot read the coordination file {}: {e}; inbox counts shown as 0",
                 team.coordination.display()
             );
@@ -121,7 +126,7 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
             .iter()
             .map(|o| row(o, inbox(&o.agent), worktree(&o.agent)))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&rows)?)?;
         return Ok(Exit::Success);
     }
     let width = observations
@@ -160,7 +165,7 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
     if worktrees {
         header.push_str("  WORKTREE");
     }
-    println!("{}", header.trim_end());
+    crate::outln!("{}", header.trim_end())?;
     for o in &observations {
         let mut line = format!(
             "{:<width$}  {:<wwidth$}  {:<5}  {:<24}  {:>5}  {:<9}",
@@ -176,7 +181,7 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
             line.push_str("  ");
             line.push_str(&shown_worktree(&o.agent));
         }
-        println!("{}", line.trim_end());
+        crate::outln!("{}", line.trim_end())?;
     }
     Ok(Exit::Success)
 }

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 
 use super::Ctx;
 use super::plugin::{PANES_FORMAT, parse_panes, team_panes};
-use crate::error::{Exit, usage};
+use crate::error::{self, Exit, usage};
 use crate::menu::{self, Action, AgentPane, Env, InboxLine};
 use crate::plugin::{DEFAULT_POPUP_HEIGHT, DEFAULT_POPUP_WIDTH};
 use crate::tcmd;
@@ -18,8 +18,51 @@ use crate::tcmd;
 /// How many inbox entries the main menu lists.
 pub const MAX_INBOX: usize = 8;
 
-/// Run `atlas menu`.
+/// Run `atlas menu`. Run from the plugin's key (`--client`), it never fails with a raw
+/// tmux error: what went wrong is said in one line on the client, and it exits 0.
 pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
+    match open(ctx, args) {
+        Err(e) if args.client.is_some() && !args.print && !error::is_broken_pipe(&e) => {
+            show_message(ctx, args, &format!("atlas: {e:#}"), false)?;
+            Ok(Exit::Success)
+        }
+        outcome => outcome,
+    }
+}
+
+/// Show one line on the client (text escaped: it may carry names from files), or print
+/// the `display-message` command with `--print`.
+fn show_message(ctx: &Ctx, args: &crate::cli::MenuArgs, text: &str, print: bool) -> Result<()> {
+    let mut cmd = tcmd!["display-message"];
+    if let Some(c) = &args.client {
+        cmd.extend(tcmd!["-c", c]);
+    }
+    cmd.push(crate::escape::tmux_text(
+        &text.lines().collect::<Vec<_>>().join(" · "),
+    ));
+    if print {
+        crate::outln!("tmux")?;
+        for a in ctx.tmux.server_flags().iter().chain(&cmd) {
+            crate::outln!("{a}")?;
+        }
+        return Ok(());
+    }
+    ctx.tmux.run(&cmd)?;
+    Ok(())
+}
+
+/// The one line said where no team runs: which team would, and how to start it.
+pub fn no_team_message(config: Option<&std::path::Path>) -> String {
+    match config {
+        Some(c) => {
+            let c = crate::escape::sh_quote(&c.to_string_lossy());
+            format!("atlas: the team of {c} is not running here; start it with: atlas up --config {c}")
+        }
+        None => "atlas: no team runs here; start one with `atlas up` in its folder (`atlas init` writes one)".into(),
+    }
+}
+
+fn open(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
     let action = match &args.pick {
         None => None,
         Some(w) => Some(Action::parse(w).ok_or_else(|| {
@@ -66,19 +109,20 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
         .map(|p| p.agent.clone())
         .filter(|a| !a.is_empty());
 
-    let config = known
-        .config
-        .clone()
-        .or_else(|| {
-            team.first()
-                .map(|p| p.config.clone())
-                .filter(|c| !c.is_empty())
-        })
-        .or_else(|| {
-            ctx.config_path()
-                .ok()
-                .map(|p| p.to_string_lossy().into_owned())
-        });
+    // The team here: the current session's, else the one whose agents run on this server.
+    let config = known.config.clone().or_else(|| {
+        team.first()
+            .map(|p| p.config.clone())
+            .filter(|c| !c.is_empty())
+    });
+    let Some(config) = config else {
+        // No team runs here: say so in one line, and how to start one — not a menu of
+        // actions that can only fail.
+        let found = ctx.config_path().ok();
+        show_message(ctx, args, &no_team_message(found.as_deref()), args.print)?;
+        return Ok(Exit::Success);
+    };
+    let config = Some(config);
     // The team, for the operator's name; the PATH checks of a full load are not needed.
     let team_config = config.as_deref().and_then(|c| {
         let path = std::path::Path::new(c);
@@ -97,14 +141,9 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
         client: args.client.clone(),
         pane: args.pane.clone(),
         popup,
-        popup_width: known
-            .width
-            .clone()
-            .unwrap_or_else(|| DEFAULT_POPUP_WIDTH.to_string()),
-        popup_height: known
-            .height
-            .clone()
-            .unwrap_or_else(|| DEFAULT_POPUP_HEIGHT.to_string()),
+        // A size display-popup would refuse falls back to the default.
+        popup_width: crate::plugin::popup_size(known.width.as_deref(), DEFAULT_POPUP_WIDTH),
+        popup_height: crate::plugin::popup_size(known.height.as_deref(), DEFAULT_POPUP_HEIGHT),
         operator,
     };
     let m = match action {
@@ -125,7 +164,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
                     menu::truncate(id, 60)
                 );
                 if args.print {
-                    println!("{text}");
+                    crate::outln!("{text}")?;
                 } else {
                     let mut cmd = tcmd!["display-message"];
                     if let Some(c) = &args.client {
@@ -161,12 +200,12 @@ pub fn run(ctx: &Ctx, args: &crate::cli::MenuArgs) -> Result<Exit> {
     };
     let argv = m.to_args(args.client.as_deref(), args.pane.as_deref());
     if args.print {
-        println!("tmux");
+        crate::outln!("tmux")?;
         for a in ctx.tmux.server_flags() {
-            println!("{a}");
+            crate::outln!("{a}")?;
         }
         for a in &argv {
-            println!("{a}");
+            crate::outln!("{a}")?;
         }
         return Ok(Exit::Success);
     }

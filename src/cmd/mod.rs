@@ -37,6 +37,34 @@ pub mod teams;
 pub mod up;
 pub mod watch;
 
+/// Print a line on standard output and return the `io::Result` (where `println!` would
+/// panic): a closed pipe (`atlas ls | head -1`) then ends the command quietly, as
+/// [`main`] treats a broken pipe as success.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cmd::write_line(&mut ::std::io::stdout().lock(), format_args!($($arg)*))
+    };
+}
+
+/// Print a line on standard error, ignoring failure (where `eprintln!` would panic when
+/// stderr is a closed pipe): there is nowhere left to report it.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        let _ = $crate::cmd::write_line(&mut ::std::io::stderr().lock(), format_args!($($arg)*));
+    }};
+}
+
+/// Write `args` and a newline to `out`.
+pub fn write_line(
+    out: &mut impl std::io::Write,
+    args: std::fmt::Arguments<'_>,
+) -> std::io::Result<()> {
+    out.write_fmt(args)?;
+    out.write_all(b"\n")
+}
+
 /// What every command gets: the global flags, resolved.
 #[derive(Debug, Clone)]
 pub struct Ctx {
@@ -95,6 +123,17 @@ impl Ctx {
         config::load_unchecked(&self.config_path()?)
     }
 
+    /// Refuse (exit 1) to act on the team's session when it is not the team's own — another
+    /// config's, or made by hand (see [`crate::owner`]). One tmux call; nothing to refuse
+    /// when the session does not run. Commands that list panes anyway check those instead
+    /// ([`crate::owner::check_panes`]), which costs nothing.
+    pub fn check_owner(&self, team: &Team) -> Result<()> {
+        if let Some(recorded) = self.tmux.session_config(&team.session)? {
+            crate::owner::check(team, &recorded)?;
+        }
+        Ok(())
+    }
+
     /// [`Ctx::team`], with a warning in `team.warnings` for each agent whose program is not
     /// on PATH (for `up` and `check`, which print them).
     pub fn team_checked(&self) -> Result<Team> {
@@ -119,7 +158,7 @@ pub fn main() -> ExitCode {
             }
             let code = error::exit_code(&err);
             if err.downcast_ref::<error::Silent>().is_none() {
-                eprintln!("atlas: {err:#}");
+                crate::errln!("atlas: {err:#}");
             }
             ExitCode::from(code as u8)
         }
@@ -159,8 +198,10 @@ pub fn run(cli: &Cli) -> Result<Exit> {
 }
 
 /// The pane of an agent, or an error saying it is missing (exit 1) and what to do.
+/// Refuses when the session is not the team's own.
 pub fn require_pane(ctx: &Ctx, team: &Team, agent: &str) -> Result<crate::tmux::PaneInfo> {
     let panes = ctx.tmux.panes(&team.session)?;
+    crate::owner::check_panes(team, &panes)?;
     panes.into_iter().find(|p| p.agent == agent).ok_or_else(|| {
         anyhow::anyhow!(
             "agent `{agent}` has no pane in session `{}`; run `atlas up` to start it",

@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, args: &PeekArgs) -> Result<Exit> {
     let pane = super::require_pane(ctx, &team, &agent.name)?;
     let screen = ctx.tmux.capture(&pane.id)?;
     for l in last_lines(&screen, args.lines) {
-        println!("{}", l.trim_end());
+        crate::outln!("{}", l.trim_end())?;
     }
     Ok(Exit::Success)
 }

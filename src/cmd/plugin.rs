@@ -308,6 +308,15 @@ fn init(ctx: &Ctx, bin: Option<String>) -> Result<Exit> {
         }
         return Err(e.into());
     }
+    // Values tmux would refuse later, when a view opens: said now, in one line.
+    let problems = plugin::option_problems(&input.options);
+    if !problems.is_empty() {
+        let text = format!("atlas: {}", problems.join("; "));
+        let _ = ctx.tmux.run_batch(&[
+            tcmd!["set-option", "-g", plugin::STATE_MESSAGE, text.as_str()],
+            tcmd!["display-message", tmux_text(&text)],
+        ]);
+    }
     Ok(Exit::Success)
 }
 
@@ -451,9 +460,13 @@ fn jump(ctx: &Ctx, t: &Target) -> Result<()> {
     let panes = parse_panes(&out);
     let team = team_panes(&panes, t.pane.as_deref());
     if team.is_empty() {
-        return Err(usage(
-            "no atlas agents run on this tmux server; start them with `atlas up`",
-        ));
+        let found = ctx.config_path().ok();
+        message(
+            ctx,
+            t.client.as_deref(),
+            &super::menu::no_team_message(found.as_deref()),
+        );
+        return Ok(());
     }
     // Inbox counts come from `atlas ls --json`, when it works; tmux's pane options otherwise.
     let mut ls = BTreeMap::new();
@@ -524,10 +537,14 @@ fn hold(ctx: &Ctx, args: &[String]) -> Result<Exit> {
     let exe = std::env::current_exe().context("cannot tell where the atlas binary is")?;
     let status = Command::new(exe).args(args).status();
     if let Err(e) = status {
-        eprintln!("atlas: {e}");
+        crate::errln!("atlas: {e}");
     }
-    print!("\n[atlas: press Enter to close]");
-    let _ = std::io::stdout().flush();
+    {
+        // The view's pane may be closing: nothing to do about a failed write.
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "\n[atlas: press Enter to close]");
+        let _ = out.flush();
+    }
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     Ok(Exit::Success)

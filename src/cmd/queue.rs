@@ -35,12 +35,12 @@ pub fn run(ctx: &Ctx, cmd: &QueueCommand) -> Result<Exit> {
                 ));
             }
             queue::update(&team.queues, &agent.name, |q| q.add(&text))?;
-            println!(
+            crate::outln!(
                 "queued for {}: {} ({})",
                 agent.name,
                 text.trim(),
                 queue::path(&team.queues, &agent.name).display()
-            );
+            )?;
         }
         QueueCommand::Ls(args) => {
             let queues = queue::load_all(&team.queues, team.agents().map(|a| a.name.as_str()))?;
@@ -58,9 +58,9 @@ pub fn run(ctx: &Ctx, cmd: &QueueCommand) -> Result<Exit> {
                 })
                 .collect();
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                crate::outln!("{}", serde_json::to_string_pretty(&rows)?)?;
             } else if rows.is_empty() {
-                println!("no queued work; add some with: atlas queue add AGENT TEXT");
+                crate::outln!("no queued work; add some with: atlas queue add AGENT TEXT")?;
             } else {
                 for r in &rows {
                     let state = match &r.handed_out_at {
@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx, cmd: &QueueCommand) -> Result<Exit> {
                         None if r.state == ItemState::HandedOut => "handed out".into(),
                         None => "waiting".into(),
                     };
-                    println!("{:<14} {:<30} {}", r.agent, state, r.text);
+                    crate::outln!("{:<14} {:<30} {}", r.agent, state, r.text)?;
                 }
             }
         }

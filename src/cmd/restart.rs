@@ -35,7 +35,8 @@ pub fn restart_commands(
         "-t",
         pane,
         "-c",
-        agent.cwd.to_string_lossy()
+        // tmux expands `-c` as a format.
+        crate::escape::tmux_format(&agent.cwd.to_string_lossy())
     ];
     let which = if fresh { Which::Command } else { Which::Resume };
     let start = launch::start(agent, team, which, launch, &|p| std::fs::read_to_string(p));
@@ -161,11 +162,11 @@ pub fn run(ctx: &Ctx, args: &RestartArgs) -> Result<Exit> {
     } else {
         &agent.resume
     };
-    println!(
+    crate::outln!(
         "restarted {} in {} with its {how}: {}",
         agent.name,
         pane.id,
         shell_words::join(command)
-    );
+    )?;
     Ok(Exit::Success)
 }

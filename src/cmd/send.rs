@@ -49,6 +49,7 @@ fn line(result: &Result<Delivered, DeliveryError>, agent: &str) -> String {
 /// Run `atlas send`.
 pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<Exit> {
     let team = ctx.team()?;
+    ctx.check_owner(&team)?;
     let (agent_name, words) = args.target();
     if agent_name.is_some() && words.is_empty() {
         return Err(error::usage(
@@ -83,7 +84,7 @@ pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<Exit> {
         let agent = targets[0];
         return match deliver::send(&ctx.tmux, &team, agent, &text, &opts) {
             Ok(d) => {
-                println!("{}", line(&Ok(d), &agent.name));
+                crate::outln!("{}", line(&Ok(d), &agent.name))?;
                 Ok(Exit::Success)
             }
             Err(e) => Err(anyhow::anyhow!("not delivered: {e}")),
@@ -98,7 +99,7 @@ pub fn run(ctx: &Ctx, args: &SendArgs) -> Result<Exit> {
     let mut failed = false;
     for (agent, r) in &results {
         failed |= r.is_err();
-        println!("{}", line(r, agent));
+        crate::outln!("{}", line(r, agent))?;
     }
     if failed {
         return Err(Silent(Exit::Failure).into());

@@ -48,6 +48,7 @@ pub fn run(ctx: &Ctx, args: &SignalArgs) -> Result<Exit> {
     let team = ctx.team()?;
     let agent = team.require_agent(&name)?;
     let listed = list(&ctx.tmux, &team.session)?;
+    crate::owner::check_panes(&team, listed.iter().map(|l| &l.info))?;
     let pane = pane_of(&listed, &agent.name)
         .map(|l| l.info.id.clone())
         .ok_or_else(|| {

@@ -1,7 +1,7 @@
 //! `atlas status`: the status-line segment.
 //!
-//! It never fails for want of tmux: with no server or no session, agents down and waiting
-//! are 0. The coordination file is read through the incremental cache
+//! It never fails for want of tmux: with no server or no session, the team is not running —
+//! every agent counts as down, and the segment says so ([`status::NOT_RUNNING`]). The coordination file is read through the incremental cache
 //! (`logs/.status-cache.json`, see [`crate::coord::cache`]), so after an append only the
 //! new bytes are read. Agents down and waiting come from the counts a running supervisor
 //! keeps (`logs/.supervisor-counts`), else from one `list-panes`, which runs while the file
@@ -13,7 +13,7 @@ use super::Ctx;
 use crate::coord::cache;
 use crate::error::Exit;
 use crate::status::{self, Counts};
-use crate::tmux::Server;
+use crate::tmux::{Server, TmuxError};
 
 /// Whether the tmux server surely does not run (its socket file is missing), so that the
 /// status line does not pay for starting a tmux client that can only fail.
@@ -53,12 +53,19 @@ pub fn run(ctx: &Ctx, args: &crate::cli::StatusArgs) -> Result<Exit> {
     // Agents down and waiting: from a running supervisor's counts, else from one
     // `list-panes`, started first so that the tmux client runs while the file is read.
     let mut panes = None;
+    let mut running = true;
     if status::needs_panes(format) {
         if let Some(c) = crate::supervisor::read_counts(&team.logs) {
             // A running supervisor keeps them: no tmux client to start.
             (counts.down, counts.waiting) = c;
-        } else if !server_absent(ctx.tmux.server()) {
-            panes = ctx.tmux.start_panes(&team.session).ok();
+        } else if server_absent(ctx.tmux.server()) {
+            running = false;
+        } else {
+            match ctx.tmux.start_panes(&team.session) {
+                Ok(r) => panes = Some(r),
+                Err(TmuxError::NotInstalled) => running = false,
+                Err(_) => {}
+            }
         }
     }
     let cache_path = team.logs.join(CACHE_FILE);
@@ -68,14 +75,28 @@ pub fn run(ctx: &Ctx, args: &crate::cli::StatusArgs) -> Result<Exit> {
             counts.attention = board.attention_len();
             counts.operator = board.inbox_len(&team.operator);
         }
-        Err(e) => eprintln!(
+        Err(e) => crate::errln!(
             "atlas: cannot read the coordination file {}: {e}",
             team.coordination.display()
         ),
     }
-    if let Some(Ok(panes)) = panes.map(crate::tmux::Running::panes) {
-        (counts.down, counts.waiting) = status::agent_counts(&team, &panes);
+    match panes.map(crate::tmux::Running::panes) {
+        Some(Ok(panes)) => {
+            // Counting another team's agents as ours would be a lie: refuse.
+            crate::owner::check_panes(&team, &panes)?;
+            (counts.down, counts.waiting) = status::agent_counts(&team, &panes);
+        }
+        Some(Err(TmuxError::NoServer(_) | TmuxError::NoSession(_))) => running = false,
+        Some(Err(TmuxError::Failed { stderr, .. })) if stderr.contains("can't find") => {
+            running = false;
+        }
+        _ => {}
     }
-    println!("{}", status::render(format, &counts));
+    let text = if running {
+        status::render(format, &counts)
+    } else {
+        status::render_not_running(format, &counts, team.agents().count())
+    };
+    crate::outln!("{text}")?;
     Ok(Exit::Success)
 }

@@ -114,10 +114,11 @@ pub fn run(ctx: &Ctx, args: &StopArgs) -> Result<Exit> {
     let agent = team.require_agent(&args.agent)?;
     let pane = super::require_pane(ctx, &team, &agent.name)?;
     if pane.stopped {
-        println!(
+        crate::outln!(
             "{} is already stopped (pane {}); `atlas restart {0}` or `atlas up` brings it back",
-            agent.name, pane.id
-        );
+            agent.name,
+            pane.id
+        )?;
         return Ok(Exit::Success);
     }
     let pid = pane.pid.with_context(|| {
@@ -136,13 +137,14 @@ pub fn run(ctx: &Ctx, args: &StopArgs) -> Result<Exit> {
         .with("pane", &pane.id)
         .with("by", "operator");
     if let Err(err) = EventLog::in_dir(&team.logs).append(&e) {
-        eprintln!("atlas: warning: cannot write the events log: {err}");
+        crate::errln!("atlas: warning: cannot write the events log: {err}");
     }
     super::ack::nudge_supervisor(ctx, &team);
-    println!(
+    crate::outln!(
         "stopped {} (pane {}); it stays stopped until `atlas restart {0}` or `atlas up`",
-        agent.name, pane.id
-    );
+        agent.name,
+        pane.id
+    )?;
     Ok(Exit::Success)
 }
 

@@ -173,11 +173,11 @@ pub fn teams(ctx: &Ctx) -> Result<Vec<TeamRow>> {
 pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
     let rows = teams(ctx)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&rows)?)?;
         return Ok(Exit::Success);
     }
     if rows.is_empty() {
-        println!("no atlas team runs on this tmux server; start one with `atlas up`");
+        crate::outln!("no atlas team runs on this tmux server; start one with `atlas up`")?;
         return Ok(Exit::Success);
     }
     let clean = super::inbox::clean;
@@ -193,12 +193,17 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
         .max()
         .unwrap_or(6)
         .max(6);
-    println!(
+    crate::outln!(
         "{:<sw$}  {:<cw$}  {:>6}  {:>4}  {:>4}  {:>5}",
-        "SESSION", "CONFIG", "AGENTS", "UP", "DOWN", "INBOX"
-    );
+        "SESSION",
+        "CONFIG",
+        "AGENTS",
+        "UP",
+        "DOWN",
+        "INBOX"
+    )?;
     for r in &rows {
-        println!(
+        crate::outln!(
             "{:<sw$}  {:<cw$}  {:>6}  {:>4}  {:>4}  {:>5}",
             clean(&r.session),
             clean(&r.config),
@@ -206,9 +211,9 @@ pub fn run(ctx: &Ctx, args: &JsonArgs) -> Result<Exit> {
             r.up,
             r.down,
             r.inbox.map_or_else(|| "-".to_string(), |n| n.to_string()),
-        );
+        )?;
         if let Some(e) = &r.error {
-            println!("{:<sw$}  ! {}", "", clean(e));
+            crate::outln!("{:<sw$}  ! {}", "", clean(e))?;
         }
     }
     Ok(Exit::Success)
@@ -233,6 +238,7 @@ mod tests {
             state_option: String::new(),
             stopped,
             session: session.into(),
+            config: String::new(),
         }
     }
 

@@ -15,7 +15,7 @@ use crate::tmux::{PaneInfo, TmuxError, exact_session};
 pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
     let team = ctx.team_checked()?;
     for w in &team.warnings {
-        eprintln!("atlas: warning: {w}");
+        crate::errln!("atlas: warning: {w}");
     }
     make_worktrees(&team)?;
     for a in team.agents() {
@@ -53,6 +53,8 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
         Err(TmuxError::NoServer(_)) => (true, Vec::new()),
         Err(e) => return Err(e.into()),
     };
+    // A session of this name that another config (or a person) made is not ours to fill.
+    crate::owner::check_panes(&team, &panes)?;
 
     let server_flags = ctx.tmux.server_flags();
     let base_path = std::env::var("PATH").unwrap_or_default();
@@ -78,14 +80,34 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
         );
         for (path, text) in &start.files {
             if let Err(e) = std::fs::write(path, text) {
-                eprintln!("atlas: warning: cannot write {}: {e}", path.display());
+                crate::errln!("atlas: warning: cannot write {}: {e}", path.display());
             }
         }
         if let Some(w) = start.warning {
-            eprintln!("atlas: warning: {w}");
+            crate::errln!("atlas: warning: {w}");
         }
     }
     let plan = layout::up_plan(&team, &panes, &opts);
+    // A command tmux cannot receive at all (a huge `env` value): refused before anything
+    // starts, rather than half a team and tmux's "command too long".
+    if let Some(c) = plan
+        .commands
+        .iter()
+        .find(|c| crate::tmux::command_bytes(c) > crate::tmux::MAX_BATCH_BYTES)
+    {
+        let agent = c
+            .iter()
+            .find_map(|a| a.strip_prefix("ATLAS_AGENT="))
+            .map_or_else(|| "an agent".to_string(), |a| format!("agent `{a}`"));
+        return Err(usage(format!(
+            "{agent}: its command, environment and folder make a tmux command of {} bytes, \
+             more than tmux takes in one message (about {} KiB); shorten its `env` values or \
+             its command in {}",
+            crate::tmux::command_bytes(c),
+            crate::tmux::MAX_BATCH_BYTES / 1024,
+            team.path.display()
+        )));
+    }
     std::fs::create_dir_all(&team.logs)
         .with_context(|| format!("cannot create the logs folder {}", team.logs.display()))?;
 
@@ -94,11 +116,11 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
         .filter(|p| p.stopped && team.agent(&p.agent).is_some())
         .collect();
     if plan.commands.is_empty() && stopped.is_empty() {
-        println!(
+        crate::outln!(
             "the team is up: session `{}`, {} agents; nothing to start",
             team.session,
             team.agents().count()
-        );
+        )?;
     } else if !plan.commands.is_empty() {
         let out = ctx.tmux.run_batch(&plan.commands)?;
         let ids: Vec<&str> = out.lines().filter(|l| l.starts_with('%')).collect();
@@ -112,7 +134,7 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
                 e = e.with("pane", id);
             }
             if let Err(err) = log.append(&e) {
-                eprintln!(
+                crate::errln!(
                     "atlas: warning: cannot write {}: {err}",
                     log.path().display()
                 );
@@ -124,21 +146,21 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
             .filter(|n| *n != layout::SUPERVISOR_WINDOW)
             .collect();
         if panes.is_empty() {
-            println!(
+            crate::outln!(
                 "started session `{}`: {} agents in {} windows",
                 team.session,
                 agents.len(),
                 team.windows.len()
-            );
+            )?;
         } else if !agents.is_empty() {
             let names: Vec<&str> = agents.iter().map(|s| s.as_str()).collect();
-            println!("started {}", names.join(", "));
+            crate::outln!("started {}", names.join(", "))?;
         }
         if plan.created.iter().any(|n| n == layout::SUPERVISOR_WINDOW) {
-            println!(
+            crate::outln!(
                 "started the supervisor (window `{}`)",
                 layout::SUPERVISOR_WINDOW
-            );
+            )?;
         }
     }
     // Stopped agents (`atlas stop`) come back with `up`, with their resume command.
@@ -147,21 +169,21 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
             continue;
         };
         if !p.dead {
-            println!(
+            crate::outln!(
                 "{} is still stopping; run `atlas up` again in a moment",
                 agent.name
-            );
+            )?;
             continue;
         }
         let old = super::restart::restart_agent(&ctx.tmux, &team, agent, p, false, "up")?;
         crate::proctree::terminate(&old, crate::proctree::GRACE);
-        println!("restarted {} (it was stopped)", agent.name);
+        crate::outln!("restarted {} (it was stopped)", agent.name)?;
     }
     for d in &plan.dead {
         if panes.iter().any(|p| p.agent == *d && p.stopped) {
             continue;
         }
-        println!("{d} is dead; bring it back with: atlas restart {d}");
+        crate::outln!("{d} is dead; bring it back with: atlas restart {d}")?;
     }
 
     if args.attach {
@@ -179,7 +201,7 @@ fn make_worktrees(team: &crate::config::Team) -> Result<()> {
     let mut problems = crate::worktree::problems(team)?;
     if let Some(last) = problems.pop() {
         for p in problems {
-            eprintln!("atlas: {p}");
+            crate::errln!("atlas: {p}");
         }
         return Err(usage(last));
     }
@@ -189,16 +211,18 @@ fn make_worktrees(team: &crate::config::Team) -> Result<()> {
         match crate::worktree::ensure(a, w)? {
             crate::worktree::Ensured::Kept => {}
             crate::worktree::Ensured::Created => {
-                println!(
+                crate::outln!(
                     "created the worktree {shown} for {} on the new branch {}",
-                    a.name, w.branch
-                );
+                    a.name,
+                    w.branch
+                )?;
             }
             crate::worktree::Ensured::Reattached => {
-                println!(
+                crate::outln!(
                     "created the worktree {shown} for {} on its branch {}",
-                    a.name, w.branch
-                );
+                    a.name,
+                    w.branch
+                )?;
             }
         }
     }

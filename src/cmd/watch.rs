@@ -32,7 +32,7 @@ use crate::state::{self, Observation, State};
 use crate::status::{self, Counts};
 use crate::supervisor::{self, DeathAction, MEMORY_FILE, Memory};
 use crate::tcmd;
-use crate::tmux::{Cmd, Tmux, session_target};
+use crate::tmux::{Cmd, Tmux, TmuxError, session_target};
 
 /// How often the loop looks at the team when nothing wakes it.
 const TICK: Duration = Duration::from_millis(1000);
@@ -141,11 +141,12 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
             team.session
         );
     }
-    if !ctx.tmux.has_session(&team.session)? {
-        anyhow::bail!(
+    match ctx.tmux.session_config(&team.session)? {
+        None => anyhow::bail!(
             "the tmux session `{}` is not running; run `atlas up`, which starts the supervisor",
             team.session
-        );
+        ),
+        Some(recorded) => crate::owner::check(&team, &recorded)?,
     }
     let format = ctx
         .tmux
@@ -250,16 +251,23 @@ pub fn run(ctx: &Ctx, _args: &WatchArgs) -> Result<Exit> {
             && !sup.tmux.has_session(&sup.team.session).unwrap_or(false)
         {
             say("the session is gone; the supervisor stops");
+            supervisor::remove_counts(&sup.team.logs);
             return Ok(Exit::Success);
         }
         if let Err(e) = result {
+            // The session now belongs to another team: not ours to supervise.
+            if let Some(TmuxError::NotOurs(n)) = e.downcast_ref::<TmuxError>() {
+                say(&format!("{n}; the supervisor stops"));
+                return Ok(Exit::Failure);
+            }
             say(&format!("error: {e:#}"));
         }
     }
 }
 
 fn say(msg: &str) {
-    println!("{} {msg}", Local::now().format("%H:%M:%S"));
+    // The supervisor's window may be gone (the pane closed): it goes on without it.
+    let _ = crate::outln!("{} {msg}", Local::now().format("%H:%M:%S"));
 }
 
 fn mtime(p: &std::path::Path) -> Option<std::time::SystemTime> {

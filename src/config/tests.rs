@@ -159,6 +159,8 @@ fn bad_names_are_refused() {
         "x:y",
         "ünï",
         "abcdefghijabcdefghijabcdefghijabc",
+        "-x",
+        "--help",
     ] {
         let e = parse_err(&format!(
             "[defaults]\ncommand = \"x\"\n[[windows]]\nname = \"w\"\nagents = [{{ name = \"{bad}\" }}]\n"
@@ -169,6 +171,10 @@ fn bad_names_are_refused() {
         ));
         assert!(e.to_string().contains("window name"), "{bad}: {e}");
     }
+    let e = parse_err(
+        "[defaults]\ncommand = \"x\"\n[[windows]]\nname = \"0\"\nagents = [{ name = \"A\" }]\n",
+    );
+    assert!(e.to_string().contains("all digits"), "{e}");
     assert!(parse(
         "[defaults]\ncommand = \"x\"\n[[windows]]\nname = \"ok_-9\"\nagents = [{ name = \"A-b_9\" }]\n",
         Path::new("/t/atlas.toml"),
@@ -258,13 +264,50 @@ fn bad_values_are_refused() {
 
 #[test]
 fn session_names_tmux_cannot_use_are_refused() {
-    for bad in ["a.b", "a:b", "", "-x", "$1"] {
+    for bad in [
+        "a.b",
+        "a:b",
+        "",
+        "-x",
+        "$1",
+        "a#{pid}",
+        "#(touch x)",
+        "=x",
+        "@1",
+        "%1",
+        "{last}",
+        "~x",
+        "tab\\tx",
+        "a\\\\;",
+        "a$b",
+        "a\u{2028}b",
+        "a\u{378}b",
+        "a\u{ffff}b",
+        "a\u{200b}b",
+    ] {
         let e = parse_err(&format!("[team]\nsession = \"{bad}\"\n{BASE}"));
         assert!(e.to_string().contains("session name"), "{bad}: {e}");
         assert_eq!(e.problems[0].line, 2);
     }
     let t = parse_ok(&format!("[team]\nsession = \"my team ✓\"\n{BASE}"));
     assert_eq!(t.session, "my team ✓");
+    for ok in [
+        "ünï",
+        "日本語",
+        "a'b",
+        "q\"x",
+        "a;",
+        "*",
+        "😀x",
+        "é\u{301}",
+        "a%b!",
+    ] {
+        let t = parse_ok(&format!(
+            "[team]\nsession = {}\n{BASE}",
+            toml::Value::String(ok.into())
+        ));
+        assert_eq!(t.session, ok);
+    }
 }
 
 #[test]
@@ -382,4 +425,46 @@ fn a_submit_delay_without_a_unit_is_an_error_at_its_value() {
         p.message.starts_with("submit_delay: `150` has no unit"),
         "{p:?}"
     );
+}
+
+#[test]
+fn layouts_tmux_cannot_read_are_refused_with_their_place() {
+    // `grid` crashes the tmux 3.3a server: refused before tmux sees it.
+    let p = one_problem(&format!(
+        "{BASE}\n[[windows]]\nname = \"w\"\nlayout = \"grid\"\nagents = [{{ name = \"A\" }}]\n"
+    ));
+    assert_eq!((p.line, p.column), (15, 10), "{p:?}");
+    assert!(
+        p.message
+            .contains("window `w`: layout `grid` is not a tmux layout"),
+        "{p:?}"
+    );
+    for name in crate::tmux_value::LAYOUT_NAMES {
+        assert!(p.message.contains(name), "{p:?}");
+    }
+    // A layout string: checked, with its checksum.
+    let two = crate::tmux_value::with_checksum("100x30,0,0{50x30,0,0,49x30,51,0}");
+    let text = |layout: &str, agents: &str| {
+        format!("{BASE}\n[[windows]]\nname = \"w\"\nlayout = \"{layout}\"\nagents = [{agents}]\n")
+    };
+    let t = parse_ok(&text(&two, "{ name = \"A\" }, { name = \"B\" }"));
+    assert_eq!(t.window("w").unwrap().layout, two);
+    let p = one_problem(&text(
+        &two,
+        "{ name = \"A\" }, { name = \"B\" }, { name = \"C\" }",
+    ));
+    assert!(
+        p.message.contains("room for 2 panes but the window has 3"),
+        "{p:?}"
+    );
+    let mut bad = two.clone();
+    bad.replace_range(..4, "0000");
+    let p = one_problem(&text(&bad, "{ name = \"A\" }"));
+    assert!(p.message.contains("checksum is `0000`"), "{p:?}");
+}
+
+#[test]
+fn a_config_path_tmux_cannot_carry_is_refused() {
+    let e = parse(BASE, Path::new("/te\nam/atlas.toml"), &|_, _| true).unwrap_err();
+    assert!(e.to_string().contains("control character"), "{e}");
 }

@@ -502,6 +502,7 @@ mod tests {
             state_option: String::new(),
             stopped: false,
             session: "s".into(),
+            config: String::new(),
         }
     }
 

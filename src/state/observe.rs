@@ -261,6 +261,7 @@ pub fn observe_agents(
     now: DateTime<Local>,
 ) -> Result<(Vec<Observation>, Vec<Cmd>), TmuxError> {
     let listed = list(tmux, &team.session)?;
+    crate::owner::check_panes(team, listed.iter().map(|l| &l.info))?;
     let panes: Vec<&str> = agents
         .iter()
         .filter_map(|(a, _)| pane_of(&listed, &a.name).map(|l| l.info.id.as_str()))

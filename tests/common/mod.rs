@@ -2,18 +2,70 @@
 //! polling with a deadline.
 //!
 //! Every server is `tmux -L atlas-test-<pid>-<n> -f /dev/null`, started with `TMUX` and
-//! `TMUX_PANE` removed, killed (and its socket removed) when the [`Server`] is dropped. The
-//! `atlas` processes get `ATLAS_FORBID_DEFAULT_SERVER=1`, so one that would reach the default
-//! server fails instead.
+//! `TMUX_PANE` removed, killed (and its socket removed) when the [`Server`] is dropped.
+//!
+//! The user's own tmux is out of reach twice over:
+//! - every tmux and atlas process a test starts through the harness has `TMUX_TMPDIR` set to
+//!   a folder of this test process's own ([`tmux_tmpdir`]), so its sockets — those of the
+//!   servers atlas starts, and of any "default" server a mistaken call would reach — are
+//!   made there, never in the user's socket folder (`/tmp/tmux-UID/`); the folder is removed
+//!   when the last server is dropped;
+//! - the `atlas` processes get `ATLAS_FORBID_DEFAULT_SERVER=1`, so one that would reach the
+//!   default server fails instead.
+//!
+//! When a [`Server`] is dropped, the harness checks ([`assert_guard`]) that its socket is
+//! gone, that no default server was started, and that no `atlas-test-<pid>-*` socket of
+//! this process is in the user's socket folder; a test that breaks any of these fails.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Servers alive in this process; the private socket folder goes with the last one.
+static LIVE: Mutex<usize> = Mutex::new(0);
+
+/// The `TMUX_TMPDIR` of every tmux and atlas process the harness starts: private to this
+/// test process.
+pub fn tmux_tmpdir() -> PathBuf {
+    std::env::temp_dir().join(format!("atlas-tests-{}", std::process::id()))
+}
+
+fn uid() -> u32 {
+    // SAFETY: getuid cannot fail and touches no memory.
+    unsafe { libc::getuid() }
+}
+
+/// The folder tmux keeps sockets in under `tmpdir` (`TMPDIR/tmux-UID`).
+pub fn socket_dir(tmpdir: &Path) -> PathBuf {
+    tmpdir.join(format!("tmux-{}", uid()))
+}
+
+/// The user's own socket folder: `$TMUX_TMPDIR/tmux-UID`, else `/tmp/tmux-UID`.
+pub fn user_socket_dir() -> PathBuf {
+    let base = std::env::var_os("TMUX_TMPDIR")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    socket_dir(&base)
+}
+
+/// Sockets of this test process (`atlas-test-<pid>-*`) in `dir`.
+pub fn our_sockets(dir: &Path) -> Vec<String> {
+    let prefix = format!("atlas-test-{}-", std::process::id());
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(&prefix))
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 /// The atlas binary under test.
 pub fn atlas_bin() -> PathBuf {
@@ -40,17 +92,32 @@ impl Server {
     /// A new, not yet started, private server name (atlas or tmux start it).
     pub fn new() -> Server {
         assert_guard();
+        {
+            let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+            let dir = tmux_tmpdir();
+            std::fs::create_dir_all(&dir).expect("create the private TMUX_TMPDIR");
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+            *live += 1;
+        }
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         Server {
             name: format!("atlas-test-{}-{n}", std::process::id()),
         }
     }
 
+    /// Where this server's socket is.
+    pub fn socket(&self) -> PathBuf {
+        socket_dir(&tmux_tmpdir()).join(&self.name)
+    }
+
     /// A `tmux` command on this server.
     pub fn tmux(&self) -> Command {
         let mut c = Command::new("tmux");
         c.args(["-L", &self.name, "-f", "/dev/null"]);
-        c.env_remove("TMUX").env_remove("TMUX_PANE");
+        c.env_remove("TMUX")
+            .env_remove("TMUX_PANE")
+            .env("TMUX_TMPDIR", tmux_tmpdir());
         c
     }
 
@@ -84,6 +151,7 @@ impl Server {
             .env_remove("ATLAS_AGENT")
             .env("ATLAS_FORBID_DEFAULT_SERVER", "1")
             .env("ATLAS_TMUX_CONF", "/dev/null")
+            .env("TMUX_TMPDIR", tmux_tmpdir())
             .env("PATH", path_with_atlas());
         c
     }
@@ -124,23 +192,57 @@ impl Drop for Server {
                 let _ = Command::new("kill").args(["-9", &pid.to_string()]).output();
             }
         }
-        let uid = unsafe_uid();
-        let _ = std::fs::remove_file(format!("/tmp/tmux-{uid}/{}", self.name));
+        let _ = std::fs::remove_file(self.socket());
+        let checked = if std::thread::panicking() {
+            Ok(())
+        } else if self.socket().exists() {
+            Err(format!(
+                "the socket {} is still there",
+                self.socket().display()
+            ))
+        } else {
+            check_guard(&tmux_tmpdir())
+        };
+        {
+            let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+            *live -= 1;
+            if *live == 0 {
+                let _ = std::fs::remove_dir_all(tmux_tmpdir());
+            }
+        }
+        if let Err(e) = checked {
+            panic!("{e}");
+        }
     }
 }
 
-fn unsafe_uid() -> String {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|_| "0".into())
+/// What the guard checks, with `tmpdir` the private `TMUX_TMPDIR`: no default server was
+/// started there (something would have reached the user's, without the private folder),
+/// and no socket of this process is in the user's socket folder.
+pub fn check_guard(tmpdir: &Path) -> Result<(), String> {
+    let default = socket_dir(tmpdir).join("default");
+    if default.exists() {
+        return Err(format!(
+            "a test reached the default tmux server (its socket {} exists); pass -L",
+            default.display()
+        ));
+    }
+    let mine = our_sockets(&user_socket_dir());
+    if !mine.is_empty() {
+        return Err(format!(
+            "sockets of this test process in the user's socket folder {}: {mine:?}",
+            user_socket_dir().display()
+        ));
+    }
+    Ok(())
 }
 
-/// Fails the test if it runs inside tmux in a way that could reach the user's server.
+/// Fails the test if what ran so far reached the default tmux server, or left a socket of
+/// this process in the user's socket folder.
 pub fn assert_guard() {
-    // Tests never touch $TMUX; every tmux command they build removes it, and every atlas
-    // command carries the guard variable.
+    if let Err(e) = check_guard(&tmux_tmpdir()) {
+        panic!("{e}");
+    }
 }
 
 /// Poll `f` until it returns Some, or panic after `timeout` with `what`.
