@@ -33,6 +33,10 @@ pub struct UpPlan {
     pub created: Vec<String>,
     /// Agents present with a dead pane (left alone; `atlas restart` brings them back).
     pub dead: Vec<String>,
+    /// Where the batch may be cut into several tmux invocations (indices into `commands`: a
+    /// cut goes before that command). Never between a pane's creation and its logging, so no
+    /// output of a program is lost to a gap between two invocations.
+    pub breaks: Vec<usize>,
 }
 
 /// Settings for [`up_plan`] that come from outside the config.
@@ -155,6 +159,7 @@ fn supervisor_argv(team: &Team, opts: &UpOptions) -> Vec<String> {
 /// The commands that create what is missing of the team's session. `panes` are the
 /// session's current panes (empty when the session does not exist).
 pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
+    let mut breaks: Vec<usize> = Vec::new();
     let s = team.session.as_str();
     let mut cmds: Vec<Cmd> = Vec::new();
     let mut created = Vec::new();
@@ -282,6 +287,7 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
                 ]);
             }
             cmds.extend(pane_setup(&t, agent, team, opts));
+            breaks.push(cmds.len());
             created.push(agent.name.clone());
             made_here += 1;
             target = Some(t);
@@ -370,6 +376,7 @@ pub fn up_plan(team: &Team, panes: &[PaneInfo], opts: &UpOptions) -> UpPlan {
         commands: cmds,
         created,
         dead,
+        breaks,
     }
 }
 

@@ -139,13 +139,10 @@ impl Menu {
             "C".into(),
             "-T".into(),
             format!("#[align=centre] {} ", tmux_text(&self.title)),
-            // A first item that cannot be chosen starts with `-`: not a flag.
+            // A first item that cannot be chosen (a note) is written `-text`: after `--`, tmux
+            // does not read it as a flag.
             "--".into(),
         ]);
-        if matches!(self.lines.first(), Some(Line::Note(_))) {
-            // A note is written `-text`: as the first item, tmux would read it as a flag.
-            args.push("--".into());
-        }
         for line in &self.lines {
             match line {
                 Line::Item {

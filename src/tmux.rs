@@ -174,6 +174,18 @@ impl Tmux {
         self.run_batch(std::slice::from_ref(&cmd.to_vec()))
     }
 
+    /// [`Tmux::run_batch`], cutting a batch too big for one invocation only before the
+    /// commands at `breaks`.
+    pub fn run_batch_at(&self, cmds: &[Cmd], breaks: &[usize]) -> Result<String, TmuxError> {
+        let mut out = String::new();
+        for chunk in split_batch_at(cmds, MAX_BATCH_BYTES, breaks) {
+            if !chunk.is_empty() {
+                out.push_str(&self.start_input(chunk, None)?.wait()?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Run several tmux commands in one invocation (`a ; b ; c`); stops at the first that
     /// fails. Returns the combined standard output.
     pub fn run_batch(&self, cmds: &[Cmd]) -> Result<String, TmuxError> {
@@ -356,6 +368,46 @@ pub fn split_batch(cmds: &[Cmd], max: usize) -> Vec<&[Cmd]> {
     out
 }
 
+/// [`split_batch`] that cuts only before the commands at `breaks` (indices into `cmds`),
+/// unless a run between two breaks is itself over `max` (then it is cut like
+/// [`split_batch`]).
+pub fn split_batch_at<'a>(cmds: &'a [Cmd], max: usize, breaks: &[usize]) -> Vec<&'a [Cmd]> {
+    let mut groups: Vec<&[Cmd]> = Vec::new();
+    let mut start = 0;
+    for &b in breaks.iter().filter(|b| **b > 0 && **b < cmds.len()) {
+        if b > start {
+            groups.push(&cmds[start..b]);
+            start = b;
+        }
+    }
+    groups.push(&cmds[start..]);
+    let mut out: Vec<&[Cmd]> = Vec::new();
+    let (mut from, mut used) = (0usize, 0usize);
+    let mut at = 0usize;
+    for g in groups {
+        let n: usize = g.iter().map(command_bytes).sum();
+        if n > max {
+            if at > from {
+                out.push(&cmds[from..at]);
+            }
+            out.extend(split_batch(g, max));
+            at += g.len();
+            (from, used) = (at, 0);
+            continue;
+        }
+        if at > from && used + n > max {
+            out.push(&cmds[from..at]);
+            (from, used) = (at, 0);
+        }
+        used += n;
+        at += g.len();
+    }
+    if at > from || out.is_empty() {
+        out.push(&cmds[from..at]);
+    }
+    out
+}
+
 /// The argument vector for several commands: separated by lone `;`, each argument's
 /// trailing `;` escaped so tmux does not read it as a separator.
 pub fn batch_args(cmds: &[Cmd]) -> Vec<String> {
@@ -471,6 +523,21 @@ mod tests {
     }
 
     #[test]
+    fn batches_are_cut_only_at_their_breaks() {
+        let c = |n: usize| tcmd!["set-option", "-g", "@o", "x".repeat(n)];
+        let cmds: Vec<Cmd> = (0..6).map(|_| c(1000)).collect();
+        // Groups of two; room for about three commands an invocation: cut after 2 and 4.
+        let parts = split_batch_at(&cmds, 3100, &[2, 4]);
+        assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [2, 2, 2]);
+        // Everything fits: one invocation.
+        assert_eq!(split_batch_at(&cmds, 100_000, &[2, 4]).len(), 1);
+        // A group too big for one invocation is cut anyway.
+        let parts = split_batch_at(&cmds, 2100, &[4]);
+        assert_eq!(parts.iter().map(|p| p.len()).sum::<usize>(), 6);
+        assert!(parts.iter().all(|p| !p.is_empty()));
+    }
+
+    #[test]
     fn big_batches_are_split_between_commands() {
         let cmds: Vec<Cmd> = (0..10)
             .map(|i| tcmd!["set-option", "-g", format!("@o{i}"), "x".repeat(1000)])
@@ -512,7 +579,7 @@ mod tests {
         assert_eq!(p.state_option, "busy");
         assert_eq!(p.session, "my\tteam");
         assert_eq!(p.config, "/t/atlas.toml");
-        let bare = PaneInfo::parse("%3\t@1\tw\tA\t0\t\t\t1\t0\t1\t\tteam").unwrap();
+        let bare = PaneInfo::parse("%3\t@1\tw\tA\t0\t\t\t1\t0\t1\t\t\tteam").unwrap();
         assert_eq!((bare.session.as_str(), bare.config.as_str()), ("team", ""));
         assert!(PaneInfo::parse("garbage").is_none());
     }

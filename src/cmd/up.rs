@@ -122,7 +122,7 @@ pub fn run(ctx: &Ctx, args: &UpArgs) -> Result<Exit> {
             team.agents().count()
         )?;
     } else if !plan.commands.is_empty() {
-        let out = ctx.tmux.run_batch(&plan.commands)?;
+        let out = ctx.tmux.run_batch_at(&plan.commands, &plan.breaks)?;
         let ids: Vec<&str> = out.lines().filter(|l| l.starts_with('%')).collect();
         let log = EventLog::in_dir(&team.logs);
         for (i, name) in plan.created.iter().enumerate() {
