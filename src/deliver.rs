@@ -474,6 +474,11 @@ pub struct Submission {
     queued: bool,
     has_input: bool,
     before: u64,
+    /// The text typed, as words (white space collapsed), to tell it on the screen.
+    text: String,
+    /// A screen with the text partly shown, and when it was first seen (it must stand
+    /// still a moment before it counts as the echo).
+    settling: Option<(u64, Instant)>,
     typed_at: Instant,
     echo_deadline: Instant,
     submit_delay: Duration,
@@ -494,15 +499,17 @@ impl Submission {
         opts: &SendOptions,
         before: u64,
         queued: bool,
-        len: usize,
+        text: &str,
         typed_at: Instant,
     ) -> Submission {
         Submission {
             queued,
             has_input: preset.input.is_some(),
             before,
+            text: words(text),
+            settling: None,
             typed_at,
-            echo_deadline: typed_at + echo_limit(len),
+            echo_deadline: typed_at + echo_limit(text.len()),
             submit_delay: preset.submit_delay,
             echo: None,
             submits: 0,
@@ -551,8 +558,25 @@ impl Submission {
                 seen.hash != self.before
             };
             if shown {
-                self.echo = Some((seen.hash, seen.draft.clone()));
-                return self.step(seen, now);
+                // The whole text on the input line (or its end, where a long line scrolls):
+                // the echo. Anything else — the start of it while the program still draws,
+                // a placeholder for a paste — must first stand still a moment.
+                let whole = seen
+                    .draft
+                    .as_deref()
+                    .is_some_and(|d| shows_the_end_of(d, &self.text));
+                let settled = match self.settling {
+                    Some((h, t)) if h == seen.hash => now.saturating_duration_since(t) >= SETTLE,
+                    _ => {
+                        self.settling = Some((seen.hash, now));
+                        false
+                    }
+                };
+                if whole || settled || now >= self.echo_deadline {
+                    self.echo = Some((seen.hash, seen.draft.clone()));
+                    return self.step(seen, now);
+                }
+                return Step::Wait;
             }
             if now >= self.echo_deadline {
                 // A preset that cannot see an input line: submit anyway, as typed.
@@ -606,7 +630,16 @@ impl Submission {
             {
                 return Step::Delivered; // it works on it, asks about it, or hit a limit
             }
-            if seen.input_visible && seen.draft.is_some() {
+            if let Some(d) = seen.draft.as_deref().filter(|_| seen.input_visible) {
+                if part_of(d, &self.text) {
+                    // Some of our text is still there, changed: not submitted, and a submit
+                    // key now would send a text other than the one given.
+                    return if self.deadline.is_some_and(|dl| now >= dl) {
+                        Step::NotSubmitted
+                    } else {
+                        Step::Wait
+                    };
+                }
                 // Other text than ours on the input line: ours left it (the rest is a hint
                 // atlas does not know).
                 return Step::Delivered;
@@ -625,6 +658,36 @@ impl Submission {
             Step::Wait
         }
     }
+}
+
+/// A screen that changed less than this ago may still be drawing.
+const STILL: Duration = Duration::from_millis(120);
+/// How long a send waits for an idle program's screen to stand still before typing.
+const STILL_WAIT: Duration = Duration::from_secs(2);
+
+/// How long a partly shown text must stand still on the screen to count as typed.
+const SETTLE: Duration = Duration::from_millis(150);
+
+/// Text as words: white space collapsed, a leading `…` (a cut-off line) dropped.
+fn words(text: &str) -> String {
+    text.trim()
+        .trim_start_matches('…')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether a draft on the screen is the whole text, or its end (an input line that scrolls
+/// shows the end of a long text).
+fn shows_the_end_of(draft: &str, text: &str) -> bool {
+    let d = words(draft);
+    !d.is_empty() && (d == text || (d.chars().count() >= 8 && text.ends_with(&d)))
+}
+
+/// Whether a draft is some of the text typed (a part of it, or it with more).
+fn part_of(draft: &str, text: &str) -> bool {
+    let d = words(draft);
+    d.chars().count() >= 3 && (text.contains(&d) || d.contains(text))
 }
 
 /// Read one look for the machine.
@@ -826,14 +889,31 @@ fn deliver_locked(
         }
     }
     let pairs: Vec<(&Agent, &Preset)> = locked.iter().map(|(_, a, p)| (*a, p)).collect();
-    let (mut observations, memory) = match observe_agents(tmux, team, &pairs, Local::now()) {
-        Ok(o) => o,
-        Err(e) => {
-            for (slot, _, _) in &locked {
-                results[*slot] = Some(Err(DeliveryError::Tmux(clone_tmux_error(&e))));
+    // A program at its prompt whose screen has just changed may still be drawing (one
+    // that has just started, or resumed a conversation, eats keys typed now): look again
+    // until its screen stands still, for a bounded time.
+    let settle_by = Instant::now() + STILL_WAIT;
+    let (mut observations, memory) = loop {
+        let now = Local::now();
+        let (observations, memory) = match observe_agents(tmux, team, &pairs, now) {
+            Ok(o) => o,
+            Err(e) => {
+                for (slot, _, _) in &locked {
+                    results[*slot] = Some(Err(DeliveryError::Tmux(clone_tmux_error(&e))));
+                }
+                return false;
             }
-            return false;
+        };
+        let drawing = observations.iter().any(|o| {
+            matches!(o.state, State::Idle | State::Limited)
+                && o.last_change
+                    .is_some_and(|t| (now - t).to_std().unwrap_or_default() < STILL)
+        });
+        if !drawing || Instant::now() >= settle_by {
+            break (observations, memory);
         }
+        let _ = tmux.run_batch(&memory);
+        std::thread::sleep(STILL);
     };
     let presets: Vec<&Preset> = locked.iter().map(|(_, _, p)| p).collect();
     confirm_drafts(tmux, &mut observations, &presets);
@@ -873,14 +953,7 @@ fn deliver_locked(
                     pane,
                     key,
                     queued,
-                    machine: Submission::new(
-                        preset,
-                        opts,
-                        obs.screen_hash,
-                        queued,
-                        text.len(),
-                        typed_at,
-                    ),
+                    machine: Submission::new(preset, opts, obs.screen_hash, queued, text, typed_at),
                 });
             }
         }
@@ -908,14 +981,7 @@ fn deliver_locked(
     // The machines were made before typing: their clocks start now.
     let typed_at = Instant::now();
     for j in &mut running {
-        j.machine = Submission::new(
-            j.preset,
-            opts,
-            j.machine.before,
-            j.queued,
-            text.len(),
-            typed_at,
-        );
+        j.machine = Submission::new(j.preset, opts, j.machine.before, j.queued, text, typed_at);
     }
 
     // Watch, submit, verify: every machine has a deadline, so this loop ends.
@@ -1218,7 +1284,7 @@ mod tests {
         let p = Preset::builtin(preset).unwrap();
         let t0 = Instant::now();
         (
-            Submission::new(&p, &SendOptions::default(), 1, queued, 10, t0),
+            Submission::new(&p, &SendOptions::default(), 1, queued, "hello", t0),
             t0,
         )
     }
@@ -1313,20 +1379,51 @@ mod tests {
         // The busy screen changes by itself: not an echo.
         let busy = look(5, Some(State::Busy), true, None);
         assert_eq!(m.step(&busy, t0 + T), Step::Wait);
-        let typed = look(6, Some(State::Busy), true, Some("next"));
+        let typed = look(6, Some(State::Busy), true, Some("hello"));
         assert_eq!(
             m.step(&typed, t0 + Duration::from_millis(250)),
             Step::Submit
         );
         m.submitted(t0 + Duration::from_millis(250));
         // Busy with our text still there is not a submission.
-        let still = look(7, Some(State::Busy), true, Some("next"));
+        let still = look(7, Some(State::Busy), true, Some("hello"));
         assert_eq!(m.step(&still, t0 + Duration::from_millis(300)), Step::Wait);
         let queued = look(8, Some(State::Busy), true, None);
         assert_eq!(
             m.step(&queued, t0 + Duration::from_millis(400)),
             Step::Delivered
         );
+    }
+
+    #[test]
+    fn a_text_still_being_drawn_is_not_the_echo_and_a_mangled_one_is_not_submitted() {
+        // As Gemini CLI drew "what was the word?" just after it started: first a part.
+        let p = Preset::builtin("gemini").unwrap();
+        let t0 = Instant::now();
+        let text = "what was the word?";
+        let mut m = Submission::new(&p, &SendOptions::default(), 1, false, text, t0);
+        let part = look(2, Some(State::Idle), true, Some("what was the"));
+        assert_eq!(m.step(&part, t0 + Duration::from_millis(160)), Step::Wait);
+        let whole = look(3, Some(State::Idle), true, Some(text));
+        assert_eq!(
+            m.step(&whole, t0 + Duration::from_millis(170)),
+            Step::Submit
+        );
+        m.submitted(t0 + Duration::from_millis(170));
+        // After the key, the input holds a changed part of it: never "delivered", and no
+        // key that would send the changed text.
+        let mangled = look(4, Some(State::Idle), true, Some("what was the word"));
+        let mut t = t0 + Duration::from_millis(200);
+        loop {
+            let step = m.step(&mangled, t);
+            assert_ne!(step, Step::Submit);
+            assert_ne!(step, Step::Delivered);
+            if step == Step::NotSubmitted {
+                break;
+            }
+            t += Duration::from_millis(100);
+            assert!(t < t0 + Duration::from_secs(6), "bounded");
+        }
     }
 
     #[test]
@@ -1341,14 +1438,16 @@ mod tests {
     fn several_lines_that_push_the_prompt_up_count_as_shown() {
         let (mut m, t0) = machine("demo", false);
         let pushed = look(4, None, false, None);
+        // No input line to read the text on: the changed screen must stand still first.
+        assert_eq!(m.step(&pushed, t0 + Duration::from_millis(150)), Step::Wait);
         assert_eq!(
-            m.step(&pushed, t0 + Duration::from_millis(150)),
+            m.step(&pushed, t0 + Duration::from_millis(310)),
             Step::Submit
         );
-        m.submitted(t0 + Duration::from_millis(150));
+        m.submitted(t0 + Duration::from_millis(310));
         let prompt = look(5, Some(State::Idle), true, None);
         assert_eq!(
-            m.step(&prompt, t0 + Duration::from_millis(200)),
+            m.step(&prompt, t0 + Duration::from_millis(400)),
             Step::Delivered
         );
     }

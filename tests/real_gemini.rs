@@ -187,7 +187,13 @@ fn restart_resumes_and_no_process_outlives_restart_or_down() {
         .join("home-Rg")
         .to_string_lossy()
         .into_owned();
-    let mine = || processes_with_env("HOME", &home);
+    // Its own programs (not the short-lived shells it runs now and then).
+    let mine = || {
+        processes_with_env("HOME", &home)
+            .into_iter()
+            .filter(|(_, c)| c.contains("gemini"))
+            .collect::<Vec<_>>()
+    };
     team.send_ok("Rg", "remember the word kumquat");
     team.model
         .wait_prompts("Rg", "the first prompt", LONG, |p| p.len() == 1);

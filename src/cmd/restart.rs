@@ -66,6 +66,9 @@ pub fn restart_commands(
         ]);
     }
     cmds.extend([
+        // The old program's screen goes with it: until the new one draws its own, the pane
+        // is blank (`starting`), so nobody reads the old input line as the new one's.
+        tcmd!["send-keys", "-R", "-t", pane],
         respawn,
         // A dead pane's pipe closes after a respawn (asynchronously); close it now and
         // open a fresh one, in the same batch, so no output is missed.

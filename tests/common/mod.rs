@@ -118,6 +118,7 @@ impl Server {
         c.env_remove("TMUX")
             .env_remove("TMUX_PANE")
             .env("TMUX_TMPDIR", tmux_tmpdir());
+        not_ci(&mut c);
         c
     }
 
@@ -153,6 +154,7 @@ impl Server {
             .env("ATLAS_TMUX_CONF", "/dev/null")
             .env("TMUX_TMPDIR", tmux_tmpdir())
             .env("PATH", path_with_atlas());
+        not_ci(&mut c);
         c
     }
 
@@ -281,4 +283,12 @@ pub fn demo_team(server: &Server) -> tempfile::TempDir {
     let o = output(server.atlas(dir.path()).args(["init", "--demo", "."]));
     assert!(o.status.success(), "init failed: {}", stderr(&o));
     dir
+}
+
+/// The CI's marks stay out of a test's tmux server: agents there run as on a person's
+/// machine (Gemini CLI, seeing `CI=true`, runs headless and exits at once).
+pub fn not_ci(c: &mut Command) {
+    for k in ["CI", "GITHUB_ACTIONS", "CONTINUOUS_INTEGRATION"] {
+        c.env_remove(k);
+    }
 }
