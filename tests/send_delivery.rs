@@ -332,3 +332,39 @@ fn broadcasts_print_one_line_per_agent() {
         "A1 kept its draft and got nothing more"
     );
 }
+
+/// Run `atlas send` and wait for it, failing (not hanging) if it never ends.
+fn send_bounded(rig: &Rig, agent: &str, text: &str) -> std::process::Output {
+    let mut child = rig
+        .atlas()
+        .args(["send", agent, "--", text])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Far beyond any deadline of a send; only a send that never ends reaches it.
+    let limit = std::time::Instant::now() + Duration::from_secs(90);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > limit {
+            let _ = child.kill();
+            panic!("atlas send {text:?} never ended");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_unknown_screen_after_the_submit_ends_the_send_unconfirmed_with_no_more_keys() {
+    let rig = Rig::new(Kind::Python, &["Rec"]);
+    let o = send_bounded(&rig, "Rec", "/strange");
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("not confirmed"), "{}", stderr(&o));
+    // One Enter, and no key pressed into the screen atlas cannot read.
+    assert_eq!(rig.records("Rec"), vec![b"/strange".to_vec()]);
+    // The next send finds no input line: refused, nothing typed.
+    let o = send_bounded(&rig, "Rec", "hello");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("nothing was typed"), "{}", stderr(&o));
+    assert_eq!(rig.records("Rec"), vec![b"/strange".to_vec()]);
+}

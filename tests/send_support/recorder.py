@@ -1,7 +1,8 @@
 # A stand-in for `atlas demo-agent --record FILE` in delivery tests: raw mode, bracketed
 # paste on, the demo agent's prompt (`demo> `), and each submitted message appended to FILE
 # as its exact bytes followed by "\x1e\n". A few directives change the screen like the demo
-# agent does: /sleep (busy for 1.5 s), /ask (a menu), /limit HH:MM, /exit N.
+# agent does: /sleep (busy for 1.5 s), /ask (a menu), /limit HH:MM, /exit N, /strange (a
+# screen no preset knows, for good: every key pressed after it is recorded as "key:…").
 import os, sys, time, tty
 
 rec = sys.argv[1]
@@ -21,10 +22,11 @@ buf = bytearray()
 pending = b""
 paste = False
 menu = False
+strange = False
 
 
 def submit():
-    global menu
+    global menu, strange
     msg = bytes(buf)
     buf.clear()
     with open(rec, "ab") as f:
@@ -39,6 +41,9 @@ def submit():
         menu = True
     elif text.startswith("/limit "):
         w(("\r\nUsage limit reached \u00b7 resets " + text[7:].strip() + "\r\ndemo> ").encode())
+    elif text == "/strange":
+        w(b"\x1b[2J\x1b[H\x1b[?25lSomething atlas has never seen.\r\n  [ a ]  [ b ]  [ c ]\r\n")
+        strange = True
     elif text.startswith("/exit"):
         w(b"\x1b[?2004l")
         sys.exit(int(text[5:].strip() or "0"))
@@ -52,6 +57,11 @@ while True:
         break
     pending += data
     while pending:
+        if strange:
+            with open(rec, "ab") as f:
+                f.write(b"key:" + pending + b"\x1e\n")
+            pending = b""
+            break
         if menu:
             c, pending = pending[:1], pending[1:]
             if c in b"1y\r2n":
