@@ -184,6 +184,8 @@ def turn_done(rig, agent, since):
 
 
 def driver(rig, agent, end, rnd, answers):
+    """Play the agent's session. `answers` gets (agent, sent, returned, state): the program
+    took a text (busy) or its last menu was answered (idle, where no request follows)."""
     k = 0
     while time.time() < end - 25:
         k += 1
@@ -191,30 +193,51 @@ def driver(rig, agent, end, rnd, answers):
         t0 = time.time()
         if roll < 0.25:
             # A command that needs permission; the menu is held, then answered.
-            r = rig.run_atlas("send", agent, "--", "step %d [[bash touch f%d.txt]]" % (k, k), check=False)
+            r = rig.run_atlas("send", agent, "--", "step %d [[bash %s f%d.txt]]" % (k, rnd.choice(["touch", "ls -l"]), k), check=False)
             if r.returncode == 0:
-                answers.append((agent, time.time()))
+                answers.append((agent, t0, time.time(), "busy"))
             r = wait_log(rig, lambda r: r.get("event") == "response_end" and r.get("agent") == agent and r.get("kind") == "tool_use" and r["t"] > t0)
             if r is None:
                 continue
             time.sleep(rnd.uniform(2, 8))
             pane = rig.pane(agent)
-            # The menu may take a moment to listen: press until the answer arrives.
-            for _ in range(10):
-                pressed = time.time()
+            if rig.program == "aider":
+                # Aider asks again (add its output to the chat?) when the command printed
+                # something, and sends no request after: back at its prompt once the last
+                # question is answered.
+                first = time.time()
                 rig.tmux("send-keys", "-t", pane, "Enter")
-                got = wait_log(rig, lambda r: r.get("event") == "request" and r.get("agent") == agent and r.get("tool_results") and r["t"] > pressed - 0.001, timeout=2)
-                if got:
-                    answers.append((agent, pressed))
-                    break
+                deadline = time.time() + 3
+                asked = False
+                while time.time() < deadline and not asked:
+                    asked = "Add command output" in rig.tmux("capture-pane", "-p", "-t", pane)
+                    time.sleep(0.05)
+                if asked:
+                    time.sleep(rnd.uniform(1, 3))
+                    pressed = time.time()
+                    rig.tmux("send-keys", "-t", pane, "Enter")
+                    answers.append((agent, pressed, pressed, "idle"))
+                else:
+                    answers.append((agent, first, first, "idle"))
+            else:
+                # The menu may take a moment to listen: press until the answer arrives.
+                for _ in range(10):
+                    pressed = time.time()
+                    rig.tmux("send-keys", "-t", pane, "Enter")
+                    got = wait_log(rig, lambda r: r.get("event") == "request" and r.get("agent") == agent and r.get("tool_results") and r["t"] > pressed - 0.001, timeout=2)
+                    if got:
+                        answers.append((agent, pressed, pressed, "busy"))
+                        break
+                turn_done(rig, agent, t0)
         else:
             secs = rnd.choice([0, 0, rnd.uniform(1, 20)])
             words = "[[stream %.1f]]" % secs if secs else ""
             r = rig.run_atlas("send", agent, "--", "step %d %s" % (k, words), check=False)
             if r.returncode == 0:
-                # `send` returns once the program took the text: it works from then on.
-                answers.append((agent, time.time()))
-        turn_done(rig, agent, t0)
+                # `send` returns once the program took the text: it works from then on
+                # (unless it had finished already).
+                answers.append((agent, t0, time.time(), "busy"))
+            turn_done(rig, agent, t0)
         time.sleep(rnd.uniform(2, 10))
 
 
@@ -230,8 +253,14 @@ def truth_at(rig, answers):
             changes.setdefault(a, []).append((r["t"], "waiting"))
         elif r.get("event") == "response_end" and r.get("kind") == "text":
             changes.setdefault(a, []).append((r["t"], "idle"))
-    for a, t in answers:
-        changes.setdefault(a, []).append((t, "busy"))
+    for a, sent, t, state in answers:
+        # A turn that ended before `send` returned was not busy at its return.
+        ended = any(
+            r.get("event") == "response_end" and r.get("agent") == a and sent < r["t"] <= t
+            for r in recs
+        )
+        if not ended:
+            changes.setdefault(a, []).append((t, state))
     for a in changes:
         changes[a].sort()
 

@@ -131,33 +131,73 @@ fn signal(pid: u32, sig: i32) {
     }
 }
 
-/// End these processes: SIGTERM and SIGHUP, then SIGKILL to those still running after
-/// `grace`. Returns the pids that had to be killed. Waits (bounded) until all are gone.
+/// The set grown by what its processes started (pure): every process whose parent is in
+/// it, or whose session or process group is one of `ids` — the sessions and groups of the
+/// set's processes when the end began. A shell that ignores SIGTERM goes on starting
+/// children during the grace; they are the set's too.
+pub fn grown(procs: &[Proc], set: &BTreeSet<u32>, ids: &BTreeSet<u32>) -> BTreeSet<u32> {
+    let mut out = set.clone();
+    loop {
+        let before = out.len();
+        for p in procs {
+            if p.pid > 1
+                && p.pid != std::process::id()
+                && (out.contains(&p.ppid) || ids.contains(&p.session) || ids.contains(&p.pgrp))
+            {
+                out.insert(p.pid);
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}
+
+/// End these processes and whatever they start meanwhile: SIGTERM and SIGHUP, then SIGKILL
+/// to those still running after `grace`. Returns the pids that had to be killed. Waits
+/// (bounded) until all are gone.
 pub fn terminate(pids: &BTreeSet<u32>, grace: Duration) -> Vec<u32> {
-    let live: Vec<u32> = pids.iter().copied().filter(|p| alive(*p)).collect();
-    if live.is_empty() {
+    let procs = all();
+    // Never the caller's own session or group (a tree given by hand may hold a child of
+    // the caller, which shares them): only a pane's, or ones its programs made.
+    let me = procs.iter().find(|p| p.pid == std::process::id());
+    let ids: BTreeSet<u32> = procs
+        .iter()
+        .filter(|p| pids.contains(&p.pid))
+        .flat_map(|p| [p.session, p.pgrp])
+        .filter(|id| *id > 1 && me.is_none_or(|m| *id != m.session && *id != m.pgrp))
+        .collect();
+    let mut set: BTreeSet<u32> = pids.iter().copied().filter(|p| alive(*p)).collect();
+    if set.is_empty() {
         return Vec::new();
     }
-    for &p in &live {
-        signal(p, libc::SIGTERM);
-        signal(p, libc::SIGHUP);
-    }
+    let mut signalled = BTreeSet::new();
     let started = Instant::now();
-    let mut left: Vec<u32> = live;
-    while !left.is_empty() && started.elapsed() < grace {
+    loop {
+        set = grown(&all(), &set, &ids);
+        set.retain(|p| alive(*p));
+        for &p in set.difference(&signalled) {
+            signal(p, libc::SIGTERM);
+            signal(p, libc::SIGHUP);
+        }
+        signalled.extend(set.iter().copied());
+        if set.is_empty() || started.elapsed() >= grace {
+            break;
+        }
         std::thread::sleep(Duration::from_millis(20));
-        left.retain(|p| alive(*p));
     }
-    for &p in &left {
-        signal(p, libc::SIGKILL);
-    }
-    let killed = left.clone();
+    let mut killed = BTreeSet::new();
     let started = Instant::now();
-    while !left.is_empty() && started.elapsed() < Duration::from_secs(2) {
+    while !set.is_empty() && started.elapsed() < Duration::from_secs(2) {
+        for &p in &set {
+            signal(p, libc::SIGKILL);
+            killed.insert(p);
+        }
         std::thread::sleep(Duration::from_millis(10));
-        left.retain(|p| alive(*p));
+        set = grown(&all(), &set, &ids);
+        set.retain(|p| alive(*p));
     }
-    killed
+    killed.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -203,6 +243,23 @@ mod tests {
         assert!(pane_tree_of(&procs, 300, true).is_empty());
         assert_eq!(pane_tree_of(&without, 200, true).len(), 3);
         assert_eq!(pane_tree_of(&procs, 200, false).len(), 4);
+    }
+
+    #[test]
+    fn the_set_grows_by_what_its_processes_start() {
+        let procs = [
+            p(200, 100, 200, 200), // the program
+            p(210, 200, 200, 200), // a child it started after the end began
+            p(211, 1, 211, 200),   // an orphan of its session in a group of its own
+            p(212, 211, 211, 999), // a child of that orphan, in a session of its own
+            p(300, 100, 300, 300), // another pane
+        ];
+        let set = BTreeSet::from([200]);
+        let ids = BTreeSet::from([200]);
+        assert_eq!(
+            grown(&procs, &set, &ids).into_iter().collect::<Vec<_>>(),
+            [200, 210, 211, 212]
+        );
     }
 
     #[test]

@@ -8,8 +8,8 @@ mod real;
 
 use std::time::Duration;
 
-use common::{output, stderr, stdout, wait_for};
-use real::{EXACT, RealTeam, Spec, assert_prompts, long_text, processes_with_env, program};
+use common::{output, processes_with_env, stderr, stdout, wait_for};
+use real::{EXACT, RealTeam, Spec, assert_prompts, long_text, program};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -93,6 +93,11 @@ fn states_on_the_real_screens() {
         None
     });
     team.wait_state("Aid", "dead", LONG);
+    let status = wait_for(LONG, "its exit status", || {
+        team.row("Aid")["exit_status"].as_i64()
+    });
+    // 130 after the KeyboardInterrupt of a second Ctrl-C (0 when it leaves by /quit).
+    assert!(status == 130 || status == 0, "exit status {status}");
 }
 
 #[test]

@@ -8,8 +8,8 @@ mod real;
 
 use std::time::Duration;
 
-use common::{output, stderr, stdout, wait_for};
-use real::{EXACT, RealTeam, Spec, assert_prompts, long_text, processes_with_env, program};
+use common::{output, processes_with_env, stderr, stdout, wait_for};
+use real::{EXACT, RealTeam, Spec, assert_prompts, long_text, program};
 
 const LONG: Duration = Duration::from_secs(60);
 

@@ -292,3 +292,31 @@ pub fn not_ci(c: &mut Command) {
         c.env_remove(k);
     }
 }
+
+/// Processes (not zombies) whose environment has `key=value`: an agent's own processes,
+/// found by its private HOME.
+pub fn processes_with_env(key: &str, value: &str) -> Vec<(u32, String)> {
+    let want = format!("{key}={value}");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(env) = std::fs::read(e.path().join("environ")) else {
+            continue;
+        };
+        if !env.split(|b| *b == 0).any(|kv| kv == want.as_bytes()) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().next())
+            .is_some_and(|s| s == "Z");
+        let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        if !zombie {
+            out.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
+        }
+    }
+    out
+}
