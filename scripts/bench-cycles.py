@@ -24,7 +24,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-STUBBORN = r"""trap '' TERM HUP
+STUBBORN = r"""trap 'sleep 300 &' TERM
+trap '' HUP
 ( trap '' TERM HUP; while :; do sleep 1; done ) &
 python3 -c 'import os, signal, time
 os.setpgid(0, 0)

@@ -660,8 +660,11 @@ impl Submission {
     }
 }
 
-/// A screen that changed less than this ago may still be drawing.
+/// Two looks this far apart with the same screen: it stands still.
 const STILL: Duration = Duration::from_millis(120);
+/// A screen that changed less than this ago (tmux's activity time, in whole seconds) may
+/// still be drawing: it is looked at twice.
+const RECENT: Duration = Duration::from_secs(2);
 /// How long a send waits for an idle program's screen to stand still before typing.
 const STILL_WAIT: Duration = Duration::from_secs(2);
 
@@ -684,22 +687,38 @@ fn shows_the_end_of(draft: &str, text: &str) -> bool {
     !d.is_empty() && (d == text || (d.chars().count() >= 8 && text.ends_with(&d)))
 }
 
-/// Whether a draft is some of the text typed (a part of it, or it with more).
+/// Whether a draft is the text typed, changed a little: a few characters dropped, added
+/// or changed, the rest — at least four fifths of the longer of the two — the same at its
+/// start and end. Short texts and hints that merely share some words are not.
 fn part_of(draft: &str, text: &str) -> bool {
-    let d = words(draft);
-    d.chars().count() >= 3 && (text.contains(&d) || d.contains(text))
+    let d: Vec<char> = words(draft).chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    if d.len().min(t.len()) < 6 {
+        return false;
+    }
+    let prefix = d.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let suffix = d[prefix..]
+        .iter()
+        .rev()
+        .zip(t[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    (prefix + suffix) * 5 >= d.len().max(t.len()) * 4
 }
 
 /// Read one look for the machine.
 fn seen(preset: &Preset, look: &crate::state::observe::Look) -> Seen {
     let (screen, dead) = (look.screen.as_str(), look.dead);
     let r = read_pane(preset, screen, &look.title, look.cursor);
+    // An open menu has no input line to read (what looks like one is the transcript's):
+    // no key ever goes into it because "our text is still there".
+    let menu = r.state == Some(State::Waiting);
     Seen {
         hash: screen_hash(screen),
         dead,
         state: r.state,
-        input_visible: r.input_visible,
-        draft: r.draft,
+        input_visible: r.input_visible && !menu,
+        draft: if menu { None } else { r.draft },
     }
 }
 
@@ -893,6 +912,7 @@ fn deliver_locked(
     // that has just started, or resumed a conversation, eats keys typed now): look again
     // until its screen stands still, for a bounded time.
     let settle_by = Instant::now() + STILL_WAIT;
+    let mut before: Option<Vec<u64>> = None;
     let (mut observations, memory) = loop {
         let now = Local::now();
         let (observations, memory) = match observe_agents(tmux, team, &pairs, now) {
@@ -904,15 +924,25 @@ fn deliver_locked(
                 return false;
             }
         };
-        let drawing = observations.iter().any(|o| {
-            matches!(o.state, State::Idle | State::Limited)
-                && o.last_change
-                    .is_some_and(|t| (now - t).to_std().unwrap_or_default() < STILL)
+        // The screens of the agents at their prompt; whether any of them changed lately
+        // (tmux's activity time has whole seconds: "lately" is the last two).
+        let at_prompt = |o: &&Observation| matches!(o.state, State::Idle | State::Limited);
+        let hashes: Vec<u64> = observations
+            .iter()
+            .filter(at_prompt)
+            .map(|o| o.screen_hash)
+            .collect();
+        let lately = observations.iter().filter(at_prompt).any(|o| {
+            o.last_change
+                .is_some_and(|t| (now - t).to_std().unwrap_or_default() < RECENT)
         });
-        if !drawing || Instant::now() >= settle_by {
+        // Still: the same screens as a look STILL ago.
+        let still = before.as_ref() == Some(&hashes);
+        if !lately || still || Instant::now() >= settle_by {
             break (observations, memory);
         }
         let _ = tmux.run_batch(&memory);
+        before = Some(hashes);
         std::thread::sleep(STILL);
     };
     let presets: Vec<&Preset> = locked.iter().map(|(_, _, p)| p).collect();
@@ -1424,6 +1454,46 @@ mod tests {
             t += Duration::from_millis(100);
             assert!(t < t0 + Duration::from_secs(6), "bounded");
         }
+    }
+
+    #[test]
+    fn a_changed_text_is_ours_but_a_hint_or_a_short_word_is_not() {
+        assert!(part_of("what was the word", "what was the word?"));
+        assert!(part_of("  what was the wrd? ", "what was the word?"));
+        assert!(part_of(
+            "please fix the tests in src/main.rsx",
+            "please fix the tests in src/main.rs"
+        ));
+        // A hint that shares letters or words with a short or a longer text.
+        assert!(!part_of("Type a message…", "y"));
+        assert!(!part_of(
+            "run the tests",
+            "run the tests now, and then the linter"
+        ));
+        assert!(!part_of("Ask Codex to do anything", "do anything you like"));
+    }
+
+    #[test]
+    fn a_menu_after_the_submit_is_never_given_another_key() {
+        // A menu that opened while the transcript still shows the text as sent.
+        let p = Preset::builtin("gemini").unwrap();
+        let look = crate::state::observe::Look {
+            screen: include_str!("../tests/fixtures/screens/gemini@0.61.0_waiting_1.txt")
+                .to_string(),
+            dead: false,
+            title: String::new(),
+            cursor: false,
+        };
+        // As read alone, the transcript's ` > …` line looks like a draft on an input line.
+        let r = read_pane(&p, &look.screen, "", false);
+        assert!(
+            r.draft.is_some() || r.input_visible,
+            "the fixture shows the trap"
+        );
+        let s = seen(&p, &look);
+        assert_eq!(s.state, Some(State::Waiting));
+        assert_eq!(s.draft, None);
+        assert!(!s.input_visible);
     }
 
     #[test]

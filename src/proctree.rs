@@ -153,6 +153,22 @@ pub fn grown(procs: &[Proc], set: &BTreeSet<u32>, ids: &BTreeSet<u32>) -> BTreeS
     }
 }
 
+/// The sessions and process groups whose members belong to the set being ended (pure): those
+/// a process of the set leads, and those of its processes whose leader is gone (a dead
+/// pane's leftovers; an id still in use is never given to a new process) — never `me`'s.
+/// A process of the set that merely belongs to a group or session (or a pid reused meanwhile
+/// by another program) does not bring in the rest of it.
+pub fn end_ids(procs: &[Proc], pids: &BTreeSet<u32>, me: Option<&Proc>) -> BTreeSet<u32> {
+    let live: BTreeSet<u32> = procs.iter().map(|p| p.pid).collect();
+    procs
+        .iter()
+        .filter(|p| pids.contains(&p.pid))
+        .flat_map(|p| [p.session, p.pgrp])
+        .filter(|id| pids.contains(id) || !live.contains(id))
+        .filter(|id| *id > 1 && me.is_none_or(|m| *id != m.session && *id != m.pgrp))
+        .collect()
+}
+
 /// End these processes and whatever they start meanwhile: SIGTERM and SIGHUP, then SIGKILL
 /// to those still running after `grace`. Returns the pids that had to be killed. Waits
 /// (bounded) until all are gone.
@@ -161,13 +177,10 @@ pub fn terminate(pids: &BTreeSet<u32>, grace: Duration) -> Vec<u32> {
     // Never the caller's own session or group (a tree given by hand may hold a child of
     // the caller, which shares them): only a pane's, or ones its programs made.
     let me = procs.iter().find(|p| p.pid == std::process::id());
-    let ids: BTreeSet<u32> = procs
-        .iter()
-        .filter(|p| pids.contains(&p.pid))
-        .flat_map(|p| [p.session, p.pgrp])
-        .filter(|id| *id > 1 && me.is_none_or(|m| *id != m.session && *id != m.pgrp))
-        .collect();
+    let ids = end_ids(&procs, pids, me);
     let mut set: BTreeSet<u32> = pids.iter().copied().filter(|p| alive(*p)).collect();
+    set = grown(&procs, &set, &ids);
+    set.retain(|p| alive(*p));
     if set.is_empty() {
         return Vec::new();
     }
@@ -259,6 +272,34 @@ mod tests {
         assert_eq!(
             grown(&procs, &set, &ids).into_iter().collect::<Vec<_>>(),
             [200, 210, 211, 212]
+        );
+    }
+
+    #[test]
+    fn only_groups_and_sessions_the_set_leads_or_left_behind_are_ended() {
+        let procs = [
+            p(10, 1, 10, 10),      // the caller's session leader (a login shell)
+            p(11, 10, 11, 10),     // the caller
+            p(12, 11, 12, 10),     // a child of the caller, in a group of its own
+            p(203, 1, 203, 200),   // a dead pane's leftover (leader 200 is gone)
+            p(300, 100, 300, 300), // a live pane's program
+            p(301, 300, 300, 300), // its child
+            p(400, 1, 500, 500),   // a reused pid: belongs to someone's group and session
+            p(500, 1, 500, 500),   // that someone
+        ];
+        let me = procs[1];
+        let set = BTreeSet::from([12, 203, 301, 400]);
+        let ids = end_ids(&procs, &set, Some(&me));
+        // 12 leads its group (not the caller's session); 203 leads its group and was left in
+        // session 200; 301's group and session are led by 300, which is not in the set; 400
+        // leads nothing.
+        assert_eq!(ids.into_iter().collect::<Vec<_>>(), [12, 200, 203]);
+        let set = BTreeSet::from([300, 301]);
+        assert_eq!(
+            end_ids(&procs, &set, Some(&me))
+                .into_iter()
+                .collect::<Vec<_>>(),
+            [300]
         );
     }
 

@@ -11,9 +11,10 @@ use common::{Server, output, processes_with_env, stderr, wait_for};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A program that ignores SIGTERM and SIGHUP, with a child loop and a grandchild (python,
-/// in a process group of its own) that ignore them too.
-const STUBBORN: &str = r#"trap '' TERM HUP
+/// A program that ignores SIGHUP and answers SIGTERM by starting one more child, with a
+/// child loop and a grandchild (python, in a process group of its own) that ignore both.
+const STUBBORN: &str = r#"trap 'sleep 300 &' TERM
+trap '' HUP
 ( trap '' TERM HUP; while :; do sleep 1; done ) &
 python3 -c 'import os, signal, time
 os.setpgid(0, 0)
@@ -61,6 +62,19 @@ fn alive(pids: &[u32], mark: &str, agent: &str) -> Vec<(u32, String)> {
         .collect()
 }
 
+fn pane_of(server: &Server, agent: &str) -> String {
+    server.agent_pane(agent).expect("the agent's pane")
+}
+
+fn session_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(3)?
+        .parse()
+        .ok()
+}
+
 /// Kills whatever a failed test left of the team (a passing one leaves nothing).
 struct Sweep(String);
 
@@ -89,10 +103,27 @@ fn restart_and_down_leave_no_process_of_programs_that_ignore_sigterm() {
     let ox = running(&mark, "Ox");
     assert!(mule.len() >= 4, "sh, its loop, python, sleep: {mule:?}");
 
-    // restart: every old process of Mule is gone when it returns; Ox is untouched.
+    // restart: every old process of Mule is gone when it returns — those it started while
+    // it was being ended too (nothing is left in its old pane's session); Ox is untouched.
+    let old_session: u32 = server
+        .run(&[
+            "display-message",
+            "-p",
+            "-t",
+            &pane_of(&server, "Mule"),
+            "#{pane_pid}",
+        ])
+        .trim()
+        .parse()
+        .unwrap();
     let o = output(server.atlas(dir.path()).args(["restart", "Mule"]));
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(alive(&mule, &mark, "Mule"), vec![], "left by restart");
+    let in_old: Vec<_> = processes_with_env("STUBBORN_MARK", &format!("{mark}-Mule"))
+        .into_iter()
+        .filter(|(p, _)| session_of(*p) == Some(old_session))
+        .collect();
+    assert_eq!(in_old, vec![], "left in the old pane's session");
     let ox_now = alive(&ox, &mark, "Ox");
     assert!(
         ox_now.iter().any(|(_, c)| c.contains("python3 -c")),
