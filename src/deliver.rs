@@ -662,6 +662,10 @@ impl Submission {
 
 /// Two looks this far apart with the same screen: it stands still.
 const STILL: Duration = Duration::from_millis(120);
+/// A program started less than this ago is young: its screen must stand still longer.
+const YOUNG: Duration = Duration::from_secs(10);
+/// How long a young program's screen must stand still before it is typed into.
+const YOUNG_STILL: Duration = Duration::from_millis(600);
 /// A screen that changed less than this ago (tmux's activity time, in whole seconds) may
 /// still be drawing: it is looked at twice.
 const RECENT: Duration = Duration::from_secs(2);
@@ -912,7 +916,7 @@ fn deliver_locked(
     // that has just started, or resumed a conversation, eats keys typed now): look again
     // until its screen stands still, for a bounded time.
     let settle_by = Instant::now() + STILL_WAIT;
-    let mut before: Option<Vec<u64>> = None;
+    let mut before: Option<(Vec<u64>, Instant)> = None;
     let (mut observations, memory) = loop {
         let now = Local::now();
         let (observations, memory) = match observe_agents(tmux, team, &pairs, now) {
@@ -924,25 +928,53 @@ fn deliver_locked(
                 return false;
             }
         };
-        // The screens of the agents at their prompt; whether any of them changed lately
-        // (tmux's activity time has whole seconds: "lately" is the last two).
-        let at_prompt = |o: &&Observation| matches!(o.state, State::Idle | State::Limited);
+        // A program started moments ago may draw its prompt before it reads keys (Gemini
+        // CLI resuming a conversation drops what is typed in its first ~0.3 s, and may
+        // blank its screen once more): young.
+        let young = |o: &Observation| {
+            o.pid
+                .and_then(crate::proctree::age)
+                .is_some_and(|a| a < YOUNG)
+        };
+        // The agents watched: those at their prompt, and young ones still starting.
+        let watched = |o: &&Observation| {
+            matches!(o.state, State::Idle | State::Limited)
+                || (o.state == State::Starting && young(o))
+        };
         let hashes: Vec<u64> = observations
             .iter()
-            .filter(at_prompt)
+            .filter(watched)
             .map(|o| o.screen_hash)
             .collect();
-        let lately = observations.iter().filter(at_prompt).any(|o| {
-            o.last_change
-                .is_some_and(|t| (now - t).to_std().unwrap_or_default() < RECENT)
+        // Whether any of them changed lately (tmux's activity time has whole seconds:
+        // "lately" is the last two), or is starting.
+        let lately = observations.iter().filter(watched).any(|o| {
+            o.state == State::Starting
+                || o.last_change
+                    .is_some_and(|t| (now - t).to_std().unwrap_or_default() < RECENT)
         });
-        // Still: the same screens as a look STILL ago.
-        let still = before.as_ref() == Some(&hashes);
+        let starting = observations
+            .iter()
+            .filter(watched)
+            .any(|o| o.state == State::Starting);
+        let need = if observations.iter().filter(watched).any(young) {
+            YOUNG_STILL
+        } else {
+            STILL
+        };
+        // Still: the same screens as a look `need` ago, none of them starting.
+        let still = !starting
+            && match &before {
+                Some((h, t)) if *h == hashes => t.elapsed() >= need,
+                _ => false,
+            };
         if !lately || still || Instant::now() >= settle_by {
             break (observations, memory);
         }
         let _ = tmux.run_batch(&memory);
-        before = Some(hashes);
+        if before.as_ref().is_none_or(|(h, _)| *h != hashes) {
+            before = Some((hashes, Instant::now()));
+        }
         std::thread::sleep(STILL);
     };
     let presets: Vec<&Preset> = locked.iter().map(|(_, _, p)| p).collect();
@@ -1172,6 +1204,7 @@ mod tests {
             in_mode: false,
             last_change: None,
             screen_hash: 0,
+            pid: None,
         }
     }
 

@@ -111,6 +111,30 @@ pub fn pane_tree(pid: u32, dead: bool) -> BTreeSet<u32> {
     pane_tree_of(&all(), pid, dead)
 }
 
+/// How long ago a process started (None: no such process, or no `/proc`).
+pub fn age(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Field 22, counted after the command name: clock ticks since boot.
+    let start: u64 = stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    // SAFETY: sysconf only reads a system value.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if hz <= 0 {
+        return None;
+    }
+    let secs = uptime - start as f64 / hz as f64;
+    Some(Duration::from_secs_f64(secs.max(0.0)))
+}
+
 fn alive(pid: u32) -> bool {
     // A zombie has exited: it only waits for its parent to read its status.
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -256,6 +280,14 @@ mod tests {
         assert!(pane_tree_of(&procs, 300, true).is_empty());
         assert_eq!(pane_tree_of(&without, 200, true).len(), 3);
         assert_eq!(pane_tree_of(&procs, 200, false).len(), 4);
+    }
+
+    #[test]
+    fn a_process_age_is_read_from_proc() {
+        let me = age(std::process::id()).expect("our own age");
+        assert!(me < Duration::from_secs(3600), "{me:?}");
+        let init = age(1).expect("init's age");
+        assert!(init >= me, "init started before us: {init:?} < {me:?}");
     }
 
     #[test]

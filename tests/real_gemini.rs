@@ -212,9 +212,17 @@ fn restart_resumes_and_no_process_outlives_restart_or_down() {
         "old processes left: {before:?} / {after:?}"
     );
     assert_eq!(after.len(), before.len(), "{after:?}");
-    team.send_ok("Rg", "what was the word?");
-    team.model
-        .wait_prompts("Rg", "the second prompt", LONG, |p| p.len() == 2);
+    let said = team.send_ok("Rg", "what was the word?");
+    let deadline = std::time::Instant::now() + LONG;
+    while team.model.prompts("Rg").len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "send said {said:?} but the model never got the second prompt; screen:\n{}\nlog: {:?}",
+            team.screen("Rg"),
+            team.model.records()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let turns = team.model.turns("Rg");
     let history = turns.last().unwrap()["user_texts"].to_string();
     assert!(history.contains("kumquat"), "resumed: {history}");

@@ -158,4 +158,6 @@ pub struct Observation {
     pub last_change: Option<DateTime<Local>>,
     /// A hash of the whole visible screen (0 when there is no pane).
     pub screen_hash: u64,
+    /// The pid of the pane's program (`#{pane_pid}`), when it has a pane.
+    pub pid: Option<u32>,
 }
