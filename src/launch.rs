@@ -195,10 +195,8 @@ pub fn hooks_dir() -> Option<std::path::PathBuf> {
         .ok()?;
     let mut p: Option<&Path> = Some(&dir);
     while let Some(d) = p {
-        // A folder others can write could have our hooks file swapped for theirs — unless
-        // it is sticky (`/tmp`): there nobody else can rename or remove what we made.
         let m = std::fs::metadata(d).ok()?;
-        if m.mode() & 0o022 != 0 && m.mode() & 0o1000 == 0 {
+        if m.mode() & 0o022 != 0 {
             return None;
         }
         p = d.parent();
