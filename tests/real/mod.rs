@@ -279,10 +279,20 @@ pub fn setup(
     }
 }
 
-/// The `XDG_CACHE_HOME` the tests give atlas: in target/ (its folders are not writable by
-/// others, as Gemini CLI requires of hook settings files).
+/// The `XDG_CACHE_HOME` the tests give atlas: in target/ — unless a folder above it is
+/// writable by others (a checkout under /tmp): Gemini CLI ignores hook settings files
+/// there, and atlas then does not wire them; then ~/.cache/atlas-tests.
 pub fn cache_home() -> PathBuf {
-    let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join("atlas-cache");
+    use std::os::unix::fs::MetadataExt;
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("atlas-cache");
+    let open = target
+        .ancestors()
+        .skip(1)
+        .any(|d| std::fs::metadata(d).is_ok_and(|m| m.mode() & 0o022 != 0));
+    let p = match std::env::var_os("HOME") {
+        Some(home) if open => Path::new(&home).join(".cache").join("atlas-tests"),
+        _ => target,
+    };
     let _ = std::fs::create_dir_all(&p);
     p
 }
@@ -397,7 +407,7 @@ impl RealTeam {
     pub fn atlas(&self) -> Command {
         let mut c = self.server.atlas(self.dir.path());
         // Hook settings files (Gemini CLI's) go under target/, not the user's own cache; it
-        // must be a folder no other user can write (not /tmp).
+        // must be a folder no other user can write (not /tmp): see cache_home.
         c.env("XDG_CACHE_HOME", cache_home());
         c
     }
