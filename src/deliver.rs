@@ -936,10 +936,17 @@ fn deliver_locked(
                 .and_then(crate::proctree::age)
                 .is_some_and(|a| a < YOUNG)
         };
-        // The agents watched: those at their prompt, and young ones still starting.
+        // The agents watched (of presets that draw before they read): those at their
+        // prompt, and young ones still starting.
+        let slow: std::collections::HashSet<&str> = pairs
+            .iter()
+            .filter(|(_, p)| p.slow_start)
+            .map(|(a, _)| a.name.as_str())
+            .collect();
         let watched = |o: &&Observation| {
-            matches!(o.state, State::Idle | State::Limited)
-                || (o.state == State::Starting && young(o))
+            slow.contains(o.agent.as_str())
+                && (matches!(o.state, State::Idle | State::Limited)
+                    || (o.state == State::Starting && young(o)))
         };
         let hashes: Vec<u64> = observations
             .iter()

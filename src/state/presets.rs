@@ -286,6 +286,10 @@ pub struct Preset {
     pub busy_title: Vec<Regex>,
     /// Whether a hidden cursor means the program works.
     pub busy_cursor_hidden: bool,
+    /// Whether the program is known to draw its prompt before it reads keys, just after it
+    /// started (built-in knowledge, by preset name: `gemini`). `send` then waits for its
+    /// screen to stand still a while before typing (docs/STATES-AND-DELIVERY.md).
+    pub slow_start: bool,
 }
 
 fn compile(pattern: &str, what: &str, preset: &str) -> anyhow::Result<Regex> {
@@ -337,6 +341,7 @@ impl Preset {
             queue_key: spec.queue_key.clone().filter(|k| !k.is_empty()),
             busy_title: compile_all(&spec.busy_title, "busy_title", name)?,
             busy_cursor_hidden: spec.busy_cursor_hidden.unwrap_or(false),
+            slow_start: name == "gemini",
         })
     }
 
