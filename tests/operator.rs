@@ -488,17 +488,29 @@ fn attach_goes_to_the_team_and_to_an_agent_pane_and_refuses_a_team_that_is_down(
         client_pane(&server).filter(|(s, _)| s == "work")
     });
     let shell = server.run(&["display-message", "-p", "-t", "=work:", "#{pane_id}"]);
+    // Run in that pane (its tty, its TMUX) as a program of its own, not typed into a shell
+    // whose start-up files and readiness vary from machine to machine; it stays to be read.
     let line = format!(
-        "ATLAS_FORBID_DEFAULT_SERVER=1 {} -L {} -c {} attach Prometheus",
+        "ATLAS_FORBID_DEFAULT_SERVER=1 {} -L {} -c {} attach Prometheus; echo \"attach exited $?\"; exec sleep 600",
         atlas.display(),
         server.name,
         config.display()
     );
-    server.run(&["send-keys", "-t", shell.trim(), "-l", &line]);
-    server.run(&["send-keys", "-t", shell.trim(), "Enter"]);
-    let (session, pane) = wait_for(WAIT, "the client switched to Prometheus", || {
-        client_pane(&server).filter(|(s, _)| s == "att")
-    });
+    server.run(&["respawn-pane", "-k", "-t", shell.trim(), "sh", "-c", &line]);
+    let deadline = std::time::Instant::now() + WAIT;
+    let (session, pane) = loop {
+        if let Some(found) = client_pane(&server).filter(|(s, _)| s == "att") {
+            break found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the client was not switched to Prometheus; the pane that ran attach:\n{}",
+            server
+                .try_run(&["capture-pane", "-p", "-t", shell.trim()])
+                .unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     assert_eq!(session, "att");
     assert_eq!(pane, prometheus);
 
