@@ -83,7 +83,9 @@ impl SendOptions {
 
 /// How long the typed text may take to show on the screen.
 pub fn echo_limit(len: usize) -> Duration {
-    Duration::from_millis(1000) + Duration::from_millis((len / 20) as u64)
+    // Generous: a program on a loaded machine (three Pythons starting on two cores) may take
+    // over a second to draw what was typed; a send that sees it sooner goes on at once.
+    Duration::from_millis(3000) + Duration::from_millis((len / 20) as u64)
 }
 
 /// How the text went in.
@@ -917,7 +919,7 @@ fn deliver_locked(
     // until its screen stands still, for a bounded time.
     let settle_by = Instant::now() + STILL_WAIT;
     let mut before: Option<(Vec<u64>, Instant)> = None;
-    let (mut observations, memory) = loop {
+    let (mut observations, mut memory) = loop {
         let now = Local::now();
         let (observations, memory) = match observe_agents(tmux, team, &pairs, now) {
             Ok(o) => o,
@@ -984,6 +986,28 @@ fn deliver_locked(
         }
         std::thread::sleep(STILL);
     };
+    // A program that hides its cursor while it works also hides it for a moment on every
+    // redraw at its prompt: a busy reading of such a program is looked at once more before
+    // it refuses the send.
+    let again = |o: &Observation, p: &Preset| {
+        p.busy_cursor_hidden && o.state == State::Busy && !policy.waiting_allowed
+    };
+    if observations
+        .iter()
+        .zip(&pairs)
+        .any(|(o, (_, p))| again(o, p))
+    {
+        std::thread::sleep(STILL);
+        if let Ok((second, more)) = observe_agents(tmux, team, &pairs, Local::now()) {
+            for ((o, s), (_, p)) in observations.iter_mut().zip(second).zip(&pairs) {
+                if again(o, p) {
+                    *o = s;
+                }
+            }
+            // The newer look's memory replaces the older one's.
+            memory = more;
+        }
+    }
     let presets: Vec<&Preset> = locked.iter().map(|(_, _, p)| p).collect();
     confirm_drafts(tmux, &mut observations, &presets);
 
@@ -1395,7 +1419,7 @@ mod tests {
         let (mut m, t0) = machine("claude", false);
         let empty = look(1, Some(State::Idle), true, None);
         assert_eq!(m.step(&empty, t0 + Duration::from_millis(500)), Step::Wait);
-        assert_eq!(m.step(&empty, t0 + Duration::from_secs(2)), Step::NoEcho);
+        assert_eq!(m.step(&empty, t0 + Duration::from_secs(4)), Step::NoEcho);
     }
 
     #[test]
