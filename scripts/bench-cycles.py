@@ -112,6 +112,10 @@ def main():
             left_down += len(procs(mark))
     finally:
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+        try:
+            os.remove("/tmp/tmux-%d/%s" % (os.getuid(), sock))
+        except OSError:
+            pass
         for p in procs(mark):
             try:
                 os.kill(p, 9)

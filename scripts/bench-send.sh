@@ -19,7 +19,7 @@ dir=$(mktemp -d)
 sock=atlas-bench-$$
 export ATLAS_TMUX_CONF=/dev/null
 unset TMUX TMUX_PANE
-cleanup() { tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$dir"; }
+cleanup() { tmux -L "$sock" kill-server 2>/dev/null || true; rm -f "/tmp/tmux-$(id -u)/$sock"; rm -rf "$dir"; }
 trap cleanup EXIT
 
 if "$atlas" demo-agent --help 2>/dev/null | grep -q -- '--record'; then
