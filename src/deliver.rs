@@ -919,6 +919,19 @@ fn deliver_locked(
     // until its screen stands still, for a bounded time.
     let settle_by = Instant::now() + STILL_WAIT;
     let mut before: Option<(Vec<u64>, Instant)> = None;
+    // A program started moments ago may draw its prompt before it reads keys (Gemini CLI
+    // resuming a conversation drops what is typed in its first ~0.3 s, and may blank its
+    // screen once more): young. Only presets that say so (`slow_start`) are watched.
+    let young = |o: &Observation| {
+        o.pid
+            .and_then(crate::proctree::age)
+            .is_some_and(|a| a < YOUNG)
+    };
+    let slow: std::collections::HashSet<&str> = pairs
+        .iter()
+        .filter(|(_, p)| p.slow_start)
+        .map(|(a, _)| a.name.as_str())
+        .collect();
     let (mut observations, mut memory) = loop {
         let now = Local::now();
         let (observations, memory) = match observe_agents(tmux, team, &pairs, now) {
@@ -930,43 +943,26 @@ fn deliver_locked(
                 return false;
             }
         };
-        // A program started moments ago may draw its prompt before it reads keys (Gemini
-        // CLI resuming a conversation drops what is typed in its first ~0.3 s, and may
-        // blank its screen once more): young.
-        let young = |o: &Observation| {
-            o.pid
-                .and_then(crate::proctree::age)
-                .is_some_and(|a| a < YOUNG)
-        };
         // The agents watched (of presets that draw before they read): those at their
         // prompt, and young ones still starting.
-        let slow: std::collections::HashSet<&str> = pairs
+        let watched: Vec<&Observation> = observations
             .iter()
-            .filter(|(_, p)| p.slow_start)
-            .map(|(a, _)| a.name.as_str())
+            .filter(|o| {
+                slow.contains(o.agent.as_str())
+                    && (matches!(o.state, State::Idle | State::Limited)
+                        || (o.state == State::Starting && young(o)))
+            })
             .collect();
-        let watched = |o: &&Observation| {
-            slow.contains(o.agent.as_str())
-                && (matches!(o.state, State::Idle | State::Limited)
-                    || (o.state == State::Starting && young(o)))
-        };
-        let hashes: Vec<u64> = observations
-            .iter()
-            .filter(watched)
-            .map(|o| o.screen_hash)
-            .collect();
+        let hashes: Vec<u64> = watched.iter().map(|o| o.screen_hash).collect();
+        let starting = watched.iter().any(|o| o.state == State::Starting);
         // Whether any of them changed lately (tmux's activity time has whole seconds:
         // "lately" is the last two), or is starting.
-        let lately = observations.iter().filter(watched).any(|o| {
-            o.state == State::Starting
-                || o.last_change
+        let lately = starting
+            || watched.iter().any(|o| {
+                o.last_change
                     .is_some_and(|t| (now - t).to_std().unwrap_or_default() < RECENT)
-        });
-        let starting = observations
-            .iter()
-            .filter(watched)
-            .any(|o| o.state == State::Starting);
-        let need = if observations.iter().filter(watched).any(young) {
+            });
+        let need = if watched.iter().any(|o| young(o)) {
             YOUNG_STILL
         } else {
             STILL

@@ -193,30 +193,11 @@ fn pane_sessions(server: &Server) -> Vec<u32> {
 /// Kill with SIGKILL every process in these sessions: programs that ignore the SIGHUP of
 /// a killed server (Gemini CLI's launcher) would otherwise outlive the test.
 fn kill_sessions(sessions: &[u32]) {
-    if sessions.is_empty() {
-        return;
-    }
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return;
-    };
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid pgrp session …"; comm may hold spaces and parentheses.
-        let sid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(3))
-            .and_then(|s| s.parse::<u32>().ok());
-        if sid.is_some_and(|s| sessions.contains(&s)) && pid != std::process::id() {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).output();
+    for p in atlas::proctree::all() {
+        if sessions.contains(&p.session) && p.pid != std::process::id() {
+            let _ = Command::new("kill")
+                .args(["-9", &p.pid.to_string()])
+                .output();
         }
     }
 }
