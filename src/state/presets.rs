@@ -39,6 +39,8 @@ struct Builtin {
     busy_cursor_hidden: bool,
     /// Screens of a program still starting (not overridable; not part of PresetSpec).
     starting: List,
+    /// It draws its prompt before it reads keys, just after it started (not overridable).
+    slow_start: bool,
 }
 
 /// Claude Code (`claude`), from screens of Claude Code 2.1.332 captured by
@@ -95,6 +97,7 @@ const CLAUDE: Builtin = Builtin {
     busy_title: &[],
     busy_cursor_hidden: false,
     starting: &[],
+    slow_start: false,
 };
 
 /// OpenAI Codex CLI (`codex`), from screens of Codex 0.171.0 captured by
@@ -134,6 +137,7 @@ const CODEX: Builtin = Builtin {
     busy_title: &[r"^[\u{2800}-\u{28ff}] "],
     busy_cursor_hidden: false,
     starting: &[],
+    slow_start: false,
 };
 
 /// Google Gemini CLI (`gemini`), from screens of Gemini CLI 0.61.0 captured by
@@ -168,6 +172,7 @@ const GEMINI: Builtin = Builtin {
     busy_title: &[r"^✦ "],
     busy_cursor_hidden: false,
     starting: &[],
+    slow_start: true,
 };
 
 /// Aider (`aider`), from screens of Aider 0.86.2 captured by scripts/capture-screens.py
@@ -198,6 +203,7 @@ const AIDER: Builtin = Builtin {
     busy_title: &[],
     busy_cursor_hidden: true,
     starting: &[],
+    slow_start: false,
 };
 
 /// Any interactive program at a shell-like prompt (`shell`).
@@ -214,6 +220,7 @@ const SHELL: Builtin = Builtin {
     busy_title: &[],
     busy_cursor_hidden: false,
     starting: &[],
+    slow_start: false,
 };
 
 /// The built-in demo agent (`atlas demo-agent`), exactly as docs/DEMO-AGENT.md draws it.
@@ -235,6 +242,7 @@ const DEMO: Builtin = Builtin {
     busy_title: &[],
     busy_cursor_hidden: false,
     starting: &[r"^Starting demo agent…[^\n]*\z"],
+    slow_start: false,
 };
 
 const ALL: [&Builtin; 6] = [&CLAUDE, &CODEX, &GEMINI, &AIDER, &SHELL, &DEMO];
@@ -287,7 +295,7 @@ pub struct Preset {
     /// Whether a hidden cursor means the program works.
     pub busy_cursor_hidden: bool,
     /// Whether the program is known to draw its prompt before it reads keys, just after it
-    /// started (built-in knowledge, by preset name: `gemini`). `send` then waits for its
+    /// started (built-in knowledge of a preset name: `gemini`). `send` then waits for its
     /// screen to stand still a while before typing (docs/STATES-AND-DELIVERY.md).
     pub slow_start: bool,
 }
@@ -309,13 +317,10 @@ fn compile_all(list: &Option<Vec<String>>, what: &str, preset: &str) -> anyhow::
 }
 
 impl Preset {
-    /// Compile a spec. `name` picks the built-in `starting` screens, if any.
+    /// Compile a spec. `name` picks the built-in `starting` screens and `slow_start`, if any.
     pub fn compile(name: &str, spec: &PresetSpec) -> anyhow::Result<Preset> {
-        let starting = ALL
-            .iter()
-            .find(|b| b.name == name)
-            .map(|b| b.starting)
-            .unwrap_or(&[]);
+        let known = ALL.iter().find(|b| b.name == name);
+        let starting = known.map(|b| b.starting).unwrap_or(&[]);
         let submit_delay = match &spec.submit_delay {
             Some(d) => duration::parse(d).map_err(|e| {
                 crate::error::usage(format!("submit_delay of preset `{name}`: {e}"))
@@ -341,7 +346,7 @@ impl Preset {
             queue_key: spec.queue_key.clone().filter(|k| !k.is_empty()),
             busy_title: compile_all(&spec.busy_title, "busy_title", name)?,
             busy_cursor_hidden: spec.busy_cursor_hidden.unwrap_or(false),
-            slow_start: name == "gemini",
+            slow_start: known.is_some_and(|b| b.slow_start),
         })
     }
 
