@@ -14,10 +14,10 @@
 //!    Enter, Codex on Tab) and its input line is visible; else it is refused, or waited for
 //!    with `--when-idle`. The supervisor never types into a busy agent
 //!    ([`SendOptions::only_idle`]).
-//! 3. The pane is taken out of copy mode. A short single line without control characters is
-//!    typed literally (`send-keys -l --`); anything else (several lines, tabs, long text) goes
-//!    in as one bracketed paste: `load-buffer -b UNIQUE -` fed on tmux's standard input (tmux
-//!    streams it in pieces, so there is no size limit) and `paste-buffer -p -r -d`.
+//! 3. The pane is taken out of copy mode. The text goes in as one bracketed paste, whatever
+//!    its length: `load-buffer -b UNIQUE -` fed on tmux's standard input (tmux streams it in
+//!    pieces, so there is no size limit), `paste-buffer -p -r`, `delete-buffer`. Never as
+//!    keys: programs read some typed keys as commands (see [`typing_batch`]).
 //! 4. What happens next is decided by [`Submission`], a pure machine fed the screen: it waits
 //!    (bounded) for the text to show on the input line, then for the preset's `submit_delay`,
 //!    then asks for the submit key — sent on its own. It then watches the screen: the input
@@ -38,10 +38,6 @@ use crate::state::observe::{PresetCache, look_many, observe_agent, observe_agent
 use crate::state::{Observation, Preset, State};
 use crate::tcmd;
 use crate::tmux::{Cmd, Tmux, TmuxError};
-
-/// Single lines up to this many bytes are typed literally; longer text is pasted (tmux's
-/// messages are limited to about 16 KB).
-pub const LITERAL_MAX: usize = 1024;
 
 /// How a delivery behaves.
 #[derive(Debug, Clone)]
@@ -88,15 +84,6 @@ pub fn echo_limit(len: usize) -> Duration {
     Duration::from_millis(3000) + Duration::from_millis((len / 20) as u64)
 }
 
-/// How the text went in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// `send-keys -l`.
-    Literal,
-    /// One bracketed paste of a tmux buffer.
-    Paste,
-}
-
 /// A directive delivered and seen submitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivered {
@@ -104,8 +91,6 @@ pub struct Delivered {
     pub agent: String,
     /// Its pane.
     pub pane: String,
-    /// How the text went in.
-    pub method: Method,
     /// How many times the submit key was sent.
     pub submits: u32,
     /// Whether the agent was busy and its program queued the message.
@@ -319,11 +304,6 @@ pub fn lock(team: &Team, agent: &str, wait: Duration) -> Result<File, DeliveryEr
     }
 }
 
-/// Whether text goes in literally (one short line, no control characters).
-pub fn is_literal(text: &str) -> bool {
-    text.len() <= LITERAL_MAX && !text.chars().any(char::is_control)
-}
-
 /// What to do with an agent as observed.
 #[derive(Debug, PartialEq, Eq)]
 enum Verdict {
@@ -409,27 +389,20 @@ fn unique_buffer() -> String {
     )
 }
 
-/// The tmux commands (and standard input) that put `text` on the input line of each pane,
-/// without submitting it: `send-keys -l --` per pane for a short plain line; else one buffer
-/// loaded from stdin, pasted (bracketed) into each pane, then deleted.
-pub fn typing_batch(
-    panes: &[&str],
-    text: &str,
-    buffer: &str,
-) -> (Vec<Cmd>, Option<Vec<u8>>, Method) {
-    if is_literal(text) {
-        let cmds = panes
-            .iter()
-            .map(|p| tcmd!["send-keys", "-t", *p, "-l", "--", text])
-            .collect();
-        return (cmds, None, Method::Literal);
-    }
+/// The tmux commands (and their standard input) that put `text` on the input line of each
+/// pane, without submitting it: one buffer loaded from stdin, pasted (bracketed, when the
+/// program asked for that) into each pane, then deleted. Always a paste, even for one short
+/// line: keys typed one by one are read as commands where a paste is not — a `?` typed into
+/// an empty input opens Codex's and Gemini CLI's shortcut help and is lost, and Gemini drops
+/// a `?` anywhere in a burst typed into an empty input; a leading `!` typed into Gemini CLI
+/// turns on its shell mode.
+pub fn typing_batch(panes: &[&str], text: &str, buffer: &str) -> (Vec<Cmd>, Vec<u8>) {
     let mut cmds = vec![tcmd!["load-buffer", "-b", buffer, "-"]];
     for p in panes {
         cmds.push(tcmd!["paste-buffer", "-p", "-r", "-b", buffer, "-t", *p]);
     }
     cmds.push(tcmd!["delete-buffer", "-b", buffer]);
-    (cmds, Some(text.as_bytes().to_vec()), Method::Paste)
+    (cmds, text.as_bytes().to_vec())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1008,7 +981,7 @@ fn deliver_locked(
     confirm_drafts(tmux, &mut observations, &presets);
 
     // Judge each agent; build the typing batch for those that go.
-    let (mut cmds, method) = (memory, method_of(text));
+    let mut cmds = memory;
     let buffer = unique_buffer();
     let mut running: Vec<Job> = Vec::new();
     let mut cancel = Vec::new();
@@ -1056,12 +1029,10 @@ fn deliver_locked(
         let _ = tmux.run(c);
     }
     let panes: Vec<&str> = running.iter().map(|j| j.pane.as_str()).collect();
-    let (typing, input, _) = typing_batch(&panes, text, &buffer);
+    let (typing, input) = typing_batch(&panes, text, &buffer);
     cmds.extend(typing);
-    if let Err(e) = tmux.run_batch_input(&cmds, input.as_deref()) {
-        if method == Method::Paste {
-            let _ = tmux.run(&tcmd!["delete-buffer", "-b", buffer.as_str()]);
-        }
+    if let Err(e) = tmux.run_batch_input(&cmds, Some(&input)) {
+        let _ = tmux.run(&tcmd!["delete-buffer", "-b", buffer.as_str()]);
         for j in &running {
             results[j.slot] = Some(Err(DeliveryError::Tmux(clone_tmux_error(&e))));
         }
@@ -1116,7 +1087,6 @@ fn deliver_locked(
                 Step::Delivered => Some(Ok(Delivered {
                     agent,
                     pane: j.pane.clone(),
-                    method,
                     submits: j.machine.submits(),
                     queued: j.queued,
                     elapsed: started.elapsed(),
@@ -1196,14 +1166,6 @@ fn deliver_locked(
     false
 }
 
-fn method_of(text: &str) -> Method {
-    if is_literal(text) {
-        Method::Literal
-    } else {
-        Method::Paste
-    }
-}
-
 fn clone_tmux_error(e: &TmuxError) -> TmuxError {
     TmuxError::Failed {
         command: "tmux".into(),
@@ -1236,32 +1198,21 @@ mod tests {
     }
 
     #[test]
-    fn literal_only_for_short_plain_lines() {
-        assert!(is_literal(
-            "hello; Enter C-c #{x} $(y) `z` 'q' \"w\" 日本 🎉"
-        ));
-        assert!(!is_literal("a\nb"));
-        assert!(!is_literal("a\tb"));
-        assert!(!is_literal(&"x".repeat(LITERAL_MAX + 1)));
-    }
-
-    #[test]
-    fn literal_text_is_one_send_keys_with_double_dash() {
-        let (cmds, input, m) = typing_batch(&["%3", "%4"], "-rf;", "b");
-        assert_eq!(m, Method::Literal);
-        assert!(input.is_none());
-        assert_eq!(cmds[0], tcmd!["send-keys", "-t", "%3", "-l", "--", "-rf;"]);
-        assert_eq!(cmds[1], tcmd!["send-keys", "-t", "%4", "-l", "--", "-rf;"]);
-        // The trailing `;` is escaped when the batch is built.
-        let args = crate::tmux::batch_args(&cmds[..1]);
-        assert_eq!(args.last().map(String::as_str), Some("-rf\\;"));
+    fn one_short_line_is_pasted_too_never_typed_as_keys() {
+        let (cmds, input) = typing_batch(&["%3"], "? -rf; Enter C-c #{x}", "b");
+        assert_eq!(input, b"? -rf; Enter C-c #{x}");
+        assert_eq!(cmds[0], tcmd!["load-buffer", "-b", "b", "-"]);
+        assert_eq!(
+            cmds[1],
+            tcmd!["paste-buffer", "-p", "-r", "-b", "b", "-t", "%3"]
+        );
+        assert!(!cmds.iter().any(|c| format!("{c:?}").contains("send-keys")));
     }
 
     #[test]
     fn several_lines_are_one_bracketed_paste_from_stdin() {
-        let (cmds, input, m) = typing_batch(&["%3", "%4"], "a\nb", "buf");
-        assert_eq!(m, Method::Paste);
-        assert_eq!(input.as_deref(), Some(&b"a\nb"[..]));
+        let (cmds, input) = typing_batch(&["%3", "%4"], "a\nb", "buf");
+        assert_eq!(input, b"a\nb");
         assert_eq!(cmds[0], tcmd!["load-buffer", "-b", "buf", "-"]);
         assert_eq!(
             cmds[1],

@@ -611,6 +611,8 @@ pub const EXACT: &[&str] = &[
     "#{pane_id} #(touch /tmp/atlas-pwned) %1 %% ##",
     "emoji 🎉👩‍💻 and CJK 日本語の文章、中文，한국어 and RTL שלום",
     "line one\nline two; with Enter\n\nline four after a blank line",
+    // Typed as keys into an empty input, a `?` opens Codex's and Gemini CLI's shortcut help.
+    "? a question mark first, one in the middle? and one at the end?",
 ];
 
 /// A directive of more than 10 kB, on many lines.
